@@ -1,0 +1,145 @@
+package outbox
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+func reading(v float64) telemetry.Reading {
+	return telemetry.Reading{Sensor: "dust", Quantity: telemetry.PM2_5, Value: v,
+		Time: time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC).Add(time.Duration(v) * time.Second)}
+}
+
+func open(t *testing.T, path string) *Outbox {
+	t.Helper()
+	ob, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ob.Close() })
+	return ob
+}
+
+func TestSequenceSurvivesReopenAndAck(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	ob := open(t, path)
+	r, err := ob.Append(ctx, reading(1), reading(2), reading(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (telemetry.Range{First: 1, Last: 3}); r != want {
+		t.Fatalf("first append got seqs %v, want %v", r, want)
+	}
+	if n, err := ob.Ack(telemetry.RangesOf(1, 2)); err != nil || n != 2 {
+		t.Fatalf("ack deleted %d (%v), want 2", n, err)
+	}
+	if err := ob.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ob.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+
+	ob = open(t, path)
+	r, err = ob.Append(ctx, reading(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.First != 4 || r.Last != 4 {
+		t.Fatalf("after reopen got seq %v, want 4: a sequence number was given twice", r)
+	}
+	recs, err := ob.Pending(0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Seq != 3 || recs[1].Seq != 4 || recs[0].Value != 3 || !recs[1].Time.Equal(reading(4).Time) {
+		t.Fatalf("pending = %+v, want seqs 3 and 4 with their values", recs)
+	}
+	st, err := ob.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != (Stats{Depth: 2, OldestSeq: 3, NextSeq: 5}) {
+		t.Fatalf("stats = %+v", st)
+	}
+	// Acks may repeat and may name records never given.
+	if n, err := ob.Ack(telemetry.Ranges{{First: 1, Last: 3}, {First: 9, Last: 12}}); err != nil || n != 1 {
+		t.Fatalf("repeated ack deleted %d (%v), want 1", n, err)
+	}
+}
+
+func TestPendingAfterAndLimit(t *testing.T) {
+	ob := open(t, filepath.Join(t.TempDir(), "outbox.db"))
+	for i := 1; i <= 10; i++ {
+		if _, err := ob.Append(context.Background(), reading(float64(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, err := ob.Pending(4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	for _, r := range recs {
+		got = append(got, r.Seq)
+	}
+	if len(got) != 3 || got[0] != 5 || got[2] != 7 {
+		t.Fatalf("Pending(4, 3) seqs = %v, want [5 6 7]", got)
+	}
+}
+
+// Concurrent appenders get disjoint, gap-free sequence numbers.
+func TestConcurrentAppendsAreDenseAndDisjoint(t *testing.T) {
+	ob := open(t, filepath.Join(t.TempDir(), "outbox.db"))
+	const writers, each = 8, 50
+	var mu sync.Mutex
+	var all telemetry.Ranges
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				r, err := ob.Append(context.Background(), reading(1), reading(2))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for s := r.First; s <= r.Last; s++ {
+					if all.Contains(s) {
+						t.Errorf("seq %d given twice", s)
+					}
+				}
+				all = all.Add(r)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if want := (telemetry.Ranges{{First: 1, Last: writers * each * 2}}); all.String() != want.String() {
+		t.Fatalf("seqs given = %v, want %v", all, want)
+	}
+	st, _ := ob.Stats()
+	if st.Depth != writers*each*2 {
+		t.Fatalf("depth = %d, want %d", st.Depth, writers*each*2)
+	}
+}
+
+func TestClosedAndLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	ob := open(t, path)
+	if _, err := Open(path, &Opts{LockTimeout: 50 * time.Millisecond}); err == nil {
+		t.Fatal("second Open of a locked outbox succeeded")
+	}
+	ob.Close()
+	if _, err := ob.Append(context.Background(), reading(1)); err != ErrClosed {
+		t.Fatalf("append after close: %v, want ErrClosed", err)
+	}
+}

@@ -1,0 +1,10 @@
+// Package ingest takes the devices' batches from the broker, checks them,
+// stores them idempotently and acknowledges them to the devices.
+//
+// A batch is acknowledged only after the store has committed it, so the
+// acknowledgement is the device's licence to delete: nothing the collector
+// acknowledged can be lost by a crash. Batches that arrive together are
+// committed together (one fsync). A batch whose topic names another device
+// than its payload, or that does not decode, is dropped and counted; it is
+// never acknowledged, so nothing is lost if the fault was in transit.
+package ingest

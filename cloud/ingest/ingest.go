@@ -1,0 +1,181 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/xiuhua/xiuhua/cloud/store"
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+// Appender is the store's write side.
+type Appender interface {
+	Append(ctx context.Context, arrived time.Time, batches ...telemetry.Batch) ([]store.AppendResult, error)
+}
+
+// Publisher sends an acknowledgement to a device.
+type Publisher interface {
+	PublishAck(ctx context.Context, a telemetry.Ack) error
+}
+
+// Observer receives the records that were new to the store, per device,
+// after they are committed (the rules).
+type Observer func(ctx context.Context, device string, recs []telemetry.Record) error
+
+// Message is one batch as it came off the broker.
+type Message struct {
+	Topic   string
+	Payload []byte
+}
+
+// Opts configures ingest.
+type Opts struct {
+	QueueLen int          // messages that may wait for the store; 0 means 1024
+	MaxGroup int          // batches one commit takes; 0 means 256
+	Logger   *slog.Logger // nil means discard
+	Now      func() time.Time
+}
+
+// Stats counts ingest's work since start.
+type Stats struct {
+	Batches    uint64 // batches stored
+	Records    uint64 // records new to the store
+	Duplicates uint64 // records already stored (re-sends)
+	Rejected   uint64 // messages dropped as malformed or mismatched
+	AckErrors  uint64 // acknowledgements that could not be published
+}
+
+// Ingest is the path from broker to store. Handle may be called from any
+// goroutine; Run owns the store writes and the acks.
+type Ingest struct {
+	st  Appender
+	pub Publisher
+	obs Observer
+	o   Opts
+	log *slog.Logger
+	in  chan Message
+
+	batches, records, dups, rejected, ackErrs atomic.Uint64
+}
+
+// New returns an ingest that writes to st, acknowledges through pub and
+// passes new records to obs (which may be nil).
+func New(st Appender, pub Publisher, obs Observer, opts Opts) *Ingest {
+	if opts.QueueLen <= 0 {
+		opts.QueueLen = 1024
+	}
+	if opts.MaxGroup <= 0 {
+		opts.MaxGroup = 256
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Ingest{st: st, pub: pub, obs: obs, o: opts, log: log, in: make(chan Message, opts.QueueLen)}
+}
+
+// Handle queues a message for Run. It blocks while the queue is full,
+// which pushes back on the broker connection; it gives up when ctx ends.
+func (in *Ingest) Handle(ctx context.Context, m Message) {
+	select {
+	case in.in <- m:
+	case <-ctx.Done():
+	}
+}
+
+// Stats returns ingest's counters.
+func (in *Ingest) Stats() Stats {
+	return Stats{Batches: in.batches.Load(), Records: in.records.Load(), Duplicates: in.dups.Load(),
+		Rejected: in.rejected.Load(), AckErrors: in.ackErrs.Load()}
+}
+
+// Run stores and acknowledges queued messages until ctx ends. It returns
+// an error only when the store fails: the collector must not go on
+// receiving what it cannot keep.
+func (in *Ingest) Run(ctx context.Context) error {
+	for {
+		var first Message
+		select {
+		case <-ctx.Done():
+			return nil
+		case first = <-in.in:
+		}
+		group := []Message{first}
+	gather:
+		for len(group) < in.o.MaxGroup {
+			select {
+			case m := <-in.in:
+				group = append(group, m)
+			default:
+				break gather
+			}
+		}
+		if err := in.process(ctx, group); err != nil {
+			return err
+		}
+	}
+}
+
+func (in *Ingest) process(ctx context.Context, group []Message) error {
+	batches := make([]telemetry.Batch, 0, len(group))
+	for _, m := range group {
+		b, err := decode(m)
+		if err != nil {
+			in.rejected.Add(1)
+			in.log.Warn("ingest: batch rejected", "topic", m.Topic, "bytes", len(m.Payload), "err", err)
+			continue
+		}
+		batches = append(batches, b)
+	}
+	if len(batches) == 0 {
+		return nil
+	}
+	results, err := in.st.Append(ctx, in.o.Now(), batches...)
+	if err != nil {
+		return fmt.Errorf("ingest: store %d batches: %w", len(batches), err)
+	}
+	for i, b := range batches {
+		res := results[i]
+		in.batches.Add(1)
+		in.records.Add(uint64(len(res.New)))
+		in.dups.Add(uint64(res.Duplicates))
+		if len(res.Stored) > 0 {
+			if err := in.pub.PublishAck(ctx, telemetry.Ack{Device: b.Device, Ranges: res.Stored}); err != nil {
+				// The device will time out and send again; the store keeps
+				// the re-send from becoming a duplicate.
+				in.ackErrs.Add(1)
+				in.log.Warn("ingest: ack not published", "device", b.Device, "ranges", res.Stored.String(), "err", err)
+			}
+		}
+		if in.obs != nil && len(res.New) > 0 {
+			if err := in.obs(ctx, b.Device, res.New); err != nil {
+				return fmt.Errorf("ingest: rules for %s: %w", b.Device, err)
+			}
+		}
+	}
+	return nil
+}
+
+func decode(m Message) (telemetry.Batch, error) {
+	dev, err := telemetry.DeviceFromUpTopic(m.Topic)
+	if err != nil {
+		return telemetry.Batch{}, err
+	}
+	b, err := telemetry.DecodeBatch(m.Payload)
+	if err != nil {
+		return telemetry.Batch{}, err
+	}
+	if b.Device != dev {
+		return telemetry.Batch{}, fmt.Errorf("ingest: topic names device %q but the payload says %q", dev, b.Device)
+	}
+	if len(b.Records) == 0 {
+		return telemetry.Batch{}, fmt.Errorf("ingest: empty batch from %q", dev)
+	}
+	return b, nil
+}

@@ -1,0 +1,225 @@
+package telemetry
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// Version is the payload version this package writes. Decoders accept
+// every version listed in the switch of decodeEnvelope.
+const Version = 1
+
+// Payload kinds, the second byte of every payload, so that a batch can
+// never be mistaken for an ack.
+const (
+	kindBatch byte = 'B'
+	kindAck   byte = 'A'
+)
+
+// Limits on what a decoder accepts, so that a hostile or corrupt payload
+// cannot make the collector allocate without bound.
+const (
+	MaxBatchRecords = 10000
+	maxPayload      = 4 << 20
+	maxStringLen    = 256
+)
+
+// Errors a decoder returns; wrapped with the detail.
+var (
+	ErrVersion = errors.New("telemetry: unsupported payload version")
+	ErrPayload = errors.New("telemetry: malformed payload")
+)
+
+// The wire forms are CBOR arrays (toarray): compact, and field order is the
+// contract. Append fields only at the end, and bump Version when a decoder
+// of the old version would misread them.
+type wireReading struct {
+	_        struct{} `cbor:",toarray"`
+	Seq      uint64
+	Sensor   string
+	Quantity string
+	Value    float64
+	TimeMS   int64 // Unix milliseconds
+	Quality  uint8
+}
+
+type wireBatch struct {
+	_       struct{} `cbor:",toarray"`
+	Device  string
+	Replay  bool
+	Records []wireReading
+}
+
+type wireRange struct {
+	_     struct{} `cbor:",toarray"`
+	First uint64
+	Last  uint64
+}
+
+type wireAck struct {
+	_      struct{} `cbor:",toarray"`
+	Device string
+	Ranges []wireRange
+}
+
+var (
+	encMode cbor.EncMode
+	decMode cbor.DecMode
+)
+
+func init() {
+	var err error
+	// Shortest float keeps 24.0 as two bytes and 24.3 as eight, losslessly.
+	if encMode, err = (cbor.EncOptions{ShortestFloat: cbor.ShortestFloat16}).EncMode(); err != nil {
+		panic(err)
+	}
+	if decMode, err = (cbor.DecOptions{
+		MaxArrayElements: MaxBatchRecords,
+		MaxNestedLevels:  8,
+		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
+	}).DecMode(); err != nil {
+		panic(err)
+	}
+}
+
+// EncodeBatch returns the wire form of b.
+func EncodeBatch(b Batch) ([]byte, error) {
+	if err := ValidateDeviceID(b.Device); err != nil {
+		return nil, err
+	}
+	if len(b.Records) > MaxBatchRecords {
+		return nil, fmt.Errorf("telemetry: batch of %d records is over the limit of %d", len(b.Records), MaxBatchRecords)
+	}
+	w := wireBatch{Device: b.Device, Replay: b.Replay, Records: make([]wireReading, len(b.Records))}
+	for i, r := range b.Records {
+		w.Records[i] = toWire(r)
+	}
+	return encode(kindBatch, w)
+}
+
+// DecodeBatch parses a payload written by EncodeBatch and checks it: a
+// valid device id, sequence numbers ≥ 1 in strictly ascending order, finite
+// values and bounded strings.
+func DecodeBatch(p []byte) (Batch, error) {
+	var w wireBatch
+	if err := decode(p, kindBatch, &w); err != nil {
+		return Batch{}, err
+	}
+	if err := ValidateDeviceID(w.Device); err != nil {
+		return Batch{}, fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	b := Batch{Device: w.Device, Replay: w.Replay, Records: make([]Record, len(w.Records))}
+	var prev uint64
+	for i, r := range w.Records {
+		switch {
+		case r.Seq == 0:
+			return Batch{}, fmt.Errorf("%w: record %d has sequence number 0", ErrPayload, i)
+		case r.Seq <= prev:
+			return Batch{}, fmt.Errorf("%w: record %d has sequence number %d after %d; they must ascend", ErrPayload, i, r.Seq, prev)
+		case math.IsNaN(r.Value) || math.IsInf(r.Value, 0):
+			return Batch{}, fmt.Errorf("%w: record %d (seq %d) has value %v", ErrPayload, i, r.Seq, r.Value)
+		case len(r.Sensor) == 0 || len(r.Sensor) > maxStringLen || len(r.Quantity) == 0 || len(r.Quantity) > maxStringLen:
+			return Batch{}, fmt.Errorf("%w: record %d (seq %d) has a sensor or quantity name that is empty or longer than %d bytes", ErrPayload, i, r.Seq, maxStringLen)
+		}
+		prev = r.Seq
+		b.Records[i] = r.record()
+	}
+	return b, nil
+}
+
+// EncodeAck returns the wire form of a.
+func EncodeAck(a Ack) ([]byte, error) {
+	if err := ValidateDeviceID(a.Device); err != nil {
+		return nil, err
+	}
+	w := wireAck{Device: a.Device, Ranges: make([]wireRange, len(a.Ranges))}
+	for i, r := range a.Ranges {
+		w.Ranges[i] = wireRange{First: r.First, Last: r.Last}
+	}
+	return encode(kindAck, w)
+}
+
+// DecodeAck parses a payload written by EncodeAck. The ranges must be in
+// canonical form (see Ranges.Valid).
+func DecodeAck(p []byte) (Ack, error) {
+	var w wireAck
+	if err := decode(p, kindAck, &w); err != nil {
+		return Ack{}, err
+	}
+	if err := ValidateDeviceID(w.Device); err != nil {
+		return Ack{}, fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	a := Ack{Device: w.Device, Ranges: make(Ranges, len(w.Ranges))}
+	for i, r := range w.Ranges {
+		a.Ranges[i] = Range{First: r.First, Last: r.Last}
+	}
+	if !a.Ranges.Valid() {
+		return Ack{}, fmt.Errorf("%w: ack ranges %v are not sorted, disjoint and ≥ 1", ErrPayload, a.Ranges)
+	}
+	return a, nil
+}
+
+func encode(kind byte, v any) ([]byte, error) {
+	body, err := encMode.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: encode: %w", err)
+	}
+	return append([]byte{Version, kind}, body...), nil
+}
+
+func decode(p []byte, kind byte, v any) error {
+	if len(p) < 2 {
+		return fmt.Errorf("%w: %d bytes is too short for a header", ErrPayload, len(p))
+	}
+	if len(p) > maxPayload {
+		return fmt.Errorf("%w: %d bytes is over the limit of %d", ErrPayload, len(p), maxPayload)
+	}
+	if p[0] != Version {
+		return fmt.Errorf("%w: %d (this build reads %d)", ErrVersion, p[0], Version)
+	}
+	if p[1] != kind {
+		return fmt.Errorf("%w: kind %q where %q was expected", ErrPayload, p[1], kind)
+	}
+	if err := decMode.Unmarshal(p[2:], v); err != nil {
+		return fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	return nil
+}
+
+// MarshalRecord returns the compact form of one record, for storing it
+// (the outbox keeps one per key). It carries no version prefix: stores
+// record their own schema version.
+func MarshalRecord(r Record) ([]byte, error) {
+	b, err := encMode.Marshal(toWire(r))
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: encode record %d: %w", r.Seq, err)
+	}
+	return b, nil
+}
+
+// UnmarshalRecord parses what MarshalRecord wrote.
+func UnmarshalRecord(p []byte) (Record, error) {
+	var w wireReading
+	if err := decMode.Unmarshal(p, &w); err != nil {
+		return Record{}, fmt.Errorf("%w: record: %w", ErrPayload, err)
+	}
+	return w.record(), nil
+}
+
+func toWire(r Record) wireReading {
+	return wireReading{
+		Seq: r.Seq, Sensor: r.Sensor, Quantity: string(r.Quantity), Value: r.Value,
+		TimeMS: r.Time.UnixMilli(), Quality: uint8(r.Quality),
+	}
+}
+
+func (w wireReading) record() Record {
+	return Record{Seq: w.Seq, Reading: Reading{
+		Sensor: w.Sensor, Quantity: Quantity(w.Quantity), Value: w.Value,
+		Time: time.UnixMilli(w.TimeMS).UTC(), Quality: Quality(w.Quality),
+	}}
+}

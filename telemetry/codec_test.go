@@ -1,0 +1,149 @@
+package telemetry
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func sampleBatch() Batch {
+	t := time.Date(2026, 11, 21, 8, 30, 15, 123e6, time.UTC)
+	return Batch{Device: "site-xh-001", Replay: true, Records: []Record{
+		{Seq: 7, Reading: Reading{Sensor: "dust", Quantity: PM2_5, Value: 35.2, Time: t}},
+		{Seq: 8, Reading: Reading{Sensor: "dust", Quantity: PM10, Value: 48, Time: t, Quality: Warming}},
+	}}
+}
+
+func TestBatchRoundTrip(t *testing.T) {
+	b := sampleBatch()
+	p, err := EncodeBatch(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p[0] != Version || p[1] != 'B' {
+		t.Fatalf("header = % x, want version %d then 'B'", p[:2], Version)
+	}
+	got, err := DecodeBatch(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, b) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, b)
+	}
+	// Compactness: two readings must not cost more than ~40 bytes each.
+	if len(p) > 90 {
+		t.Errorf("batch of 2 records is %d bytes; the codec has grown", len(p))
+	}
+}
+
+func TestTimeKeepsMillisecondsOnly(t *testing.T) {
+	b := sampleBatch()
+	b.Records = b.Records[:1]
+	b.Records[0].Time = time.Date(2026, 1, 1, 0, 0, 0, 999_999_999, time.UTC)
+	p, _ := EncodeBatch(b)
+	got, _ := DecodeBatch(p)
+	if want := time.Date(2026, 1, 1, 0, 0, 0, 999e6, time.UTC); !got.Records[0].Time.Equal(want) {
+		t.Fatalf("time = %v, want %v", got.Records[0].Time, want)
+	}
+}
+
+func TestDecodeBatchRejects(t *testing.T) {
+	good, _ := EncodeBatch(sampleBatch())
+	mutate := func(f func(*Batch)) []byte {
+		b := sampleBatch()
+		f(&b)
+		w := wireBatch{Device: b.Device}
+		for _, r := range b.Records {
+			w.Records = append(w.Records, toWire(r))
+		}
+		p, err := encode(kindBatch, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		p    []byte
+		want error
+	}{
+		{"empty", nil, ErrPayload},
+		{"future version", append([]byte{9}, good[1:]...), ErrVersion},
+		{"an ack", func() []byte { p, _ := EncodeAck(Ack{Device: "d", Ranges: RangesOf(1)}); return p }(), ErrPayload},
+		{"truncated", good[:len(good)-3], ErrPayload},
+		{"seq zero", mutate(func(b *Batch) { b.Records[0].Seq = 0 }), ErrPayload},
+		{"descending seq", mutate(func(b *Batch) { b.Records[1].Seq = 7 }), ErrPayload},
+		{"bad device id", mutate(func(b *Batch) { b.Device = "a/b" }), ErrPayload},
+		{"empty sensor", mutate(func(b *Batch) { b.Records[0].Sensor = "" }), ErrPayload},
+	}
+	for _, tt := range tests {
+		if _, err := DecodeBatch(tt.p); !errors.Is(err, tt.want) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestAckRoundTripAndCanonical(t *testing.T) {
+	a := Ack{Device: "d1", Ranges: Ranges{{1, 5}, {9, 9}}}
+	p, err := EncodeAck(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeAck(p)
+	if err != nil || !reflect.DeepEqual(got, a) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	bad, _ := EncodeAck(Ack{Device: "d1", Ranges: Ranges{{5, 9}, {1, 2}}})
+	if _, err := DecodeAck(bad); !errors.Is(err, ErrPayload) {
+		t.Fatalf("unsorted ranges accepted: %v", err)
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	r := sampleBatch().Records[1]
+	p, err := MarshalRecord(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := UnmarshalRecord(p)
+	if err != nil || !reflect.DeepEqual(got, r) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+}
+
+func FuzzDecodeBatch(f *testing.F) {
+	good, _ := EncodeBatch(sampleBatch())
+	ack, _ := EncodeAck(Ack{Device: "d", Ranges: RangesOf(1, 2, 3)})
+	f.Add(good)
+	f.Add(ack)
+	f.Add([]byte{1, 'B', 0x83})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		b, err := DecodeBatch(p)
+		if err != nil {
+			return
+		}
+		// Whatever decodes must encode and decode to the same batch.
+		p2, err := EncodeBatch(b)
+		if err != nil {
+			t.Fatalf("decoded batch does not encode: %v", err)
+		}
+		b2, err := DecodeBatch(p2)
+		if err != nil || !reflect.DeepEqual(b, b2) {
+			t.Fatalf("re-encode changed the batch: %v", err)
+		}
+	})
+}
+
+func FuzzDecodeAck(f *testing.F) {
+	ack, _ := EncodeAck(Ack{Device: "d", Ranges: RangesOf(1, 2, 3, 7)})
+	f.Add(ack)
+	f.Add([]byte{1, 'A'})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		a, err := DecodeAck(p)
+		if err == nil && !a.Ranges.Valid() {
+			t.Fatalf("decoded non-canonical ranges %v", a.Ranges)
+		}
+	})
+}

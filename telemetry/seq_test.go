@@ -1,0 +1,56 @@
+package telemetry
+
+import "testing"
+
+func TestRanges(t *testing.T) {
+	tests := []struct {
+		name  string
+		rs    Ranges
+		add   []Range
+		want  string
+		gaps  string // Gaps(10)
+		count uint64
+	}{
+		{"empty", nil, nil, "[]", "[1-10]", 0},
+		{"merge touching", RangesOf(1, 2, 3), []Range{{4, 6}}, "[1-6]", "[7-10]", 6},
+		{"insert before", RangesOf(5), []Range{{1, 2}}, "[1-2,5]", "[3-4,6-10]", 3},
+		{"bridge two", Ranges{{1, 2}, {6, 8}}, []Range{{3, 5}}, "[1-8]", "[9-10]", 8},
+		{"swallow several", Ranges{{2, 2}, {4, 4}, {6, 6}}, []Range{{1, 9}}, "[1-9]", "[10]", 9},
+		{"duplicate inside", Ranges{{1, 9}}, []Range{{3, 4}}, "[1-9]", "[10]", 9},
+		{"beyond gaps bound", Ranges{{12, 15}}, nil, "[12-15]", "[1-10]", 4},
+	}
+	for _, tt := range tests {
+		rs := append(Ranges(nil), tt.rs...)
+		for _, r := range tt.add {
+			rs = rs.Add(r)
+		}
+		if rs.String() != tt.want || !rs.Valid() {
+			t.Errorf("%s: set = %v (valid %v), want %s", tt.name, rs, rs.Valid(), tt.want)
+		}
+		if g := rs.Gaps(10).String(); g != tt.gaps {
+			t.Errorf("%s: gaps = %s, want %s", tt.name, g, tt.gaps)
+		}
+		if rs.Count() != tt.count {
+			t.Errorf("%s: count = %d, want %d", tt.name, rs.Count(), tt.count)
+		}
+	}
+	if rs := RangesOf(9, 1, 2, 2, 8); rs.String() != "[1-2,8-9]" || !rs.Contains(8) || rs.Contains(3) || rs.Max() != 9 {
+		t.Errorf("RangesOf = %v", rs)
+	}
+}
+
+func TestTopics(t *testing.T) {
+	if got, err := DeviceFromUpTopic(UpTopic("site-1")); err != nil || got != "site-1" {
+		t.Fatalf("round trip: %q %v", got, err)
+	}
+	for _, bad := range []string{"xiuhua/v1/dev/site-1/ack", "xiuhua/v1/dev/a/b/up", "other/site-1/up", "xiuhua/v1/dev//up"} {
+		if _, err := DeviceFromUpTopic(bad); err == nil {
+			t.Errorf("DeviceFromUpTopic(%q) accepted", bad)
+		}
+	}
+	for _, bad := range []string{"", "-x", ".x", "a b", "a+", "a#", string(make([]byte, 65))} {
+		if ValidateDeviceID(bad) == nil {
+			t.Errorf("ValidateDeviceID(%q) accepted", bad)
+		}
+	}
+}
