@@ -1,0 +1,167 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/xiuhua/xiuhua/cloud/store"
+)
+
+// SchemaVersion is the file layout this build reads and writes (see the
+// package documentation).
+const SchemaVersion = 1
+
+// Errors about the file itself; wrapped with the detail.
+var (
+	// ErrSchema means the file was written with another schema version,
+	// or is a bbolt file that is not a collector store.
+	ErrSchema = errors.New("bolt: unsupported schema")
+	// ErrCorrupt means stored bytes did not decode.
+	ErrCorrupt = errors.New("bolt: corrupt store")
+)
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketDevices  = []byte("devices")
+	bucketReadings = []byte("readings")
+	bucketAlerts   = []byte("alerts")
+	keySchema      = []byte("schema")
+)
+
+// dataBuckets are the top-level buckets besides meta.
+var dataBuckets = [][]byte{bucketDevices, bucketReadings, bucketAlerts}
+
+// DefaultTimeout is how long Open waits for the file lock by default.
+const DefaultTimeout = time.Second
+
+// Opts tunes Open. The zero value and nil mean the defaults.
+type Opts struct {
+	// Timeout is how long Open waits for the file lock while another
+	// process holds it. Zero or negative means DefaultTimeout.
+	Timeout time.Duration
+}
+
+// DB is a store.Store in one bbolt file. It is safe for concurrent use.
+type DB struct {
+	bdb    *bbolt.DB
+	closed atomic.Bool
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens the store at path, creating the file if it does not exist.
+func Open(path string, opts *Opts) (*DB, error) {
+	var o Opts
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.Timeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("bolt: open %s: another process holds its lock (waited %v): %w", path, o.Timeout, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	}
+	if err := checkSchema(bdb, path); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
+	return &DB{bdb: bdb}, nil
+}
+
+// checkSchema initialises a new file and refuses one with another layout.
+// It reads before it writes so that a newer file is never touched.
+func checkSchema(bdb *bbolt.DB, path string) error {
+	fresh := false
+	err := bdb.View(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			if k, _ := tx.Cursor().First(); k != nil {
+				return fmt.Errorf("%w: %s holds bucket %q but no schema version; it is not a collector store", ErrSchema, path, k)
+			}
+			fresh = true
+			return nil
+		}
+		v := meta.Get(keySchema)
+		if len(v) != 4 {
+			return fmt.Errorf("%w: %s has a schema version of %d bytes", ErrCorrupt, path, len(v))
+		}
+		if got := binary.BigEndian.Uint32(v); got != SchemaVersion {
+			return fmt.Errorf("%w: %s has schema version %d; this build reads version %d", ErrSchema, path, got, SchemaVersion)
+		}
+		for _, name := range dataBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("%w: %s has no %q bucket", ErrCorrupt, path, name)
+			}
+		}
+		return nil
+	})
+	if err != nil || !fresh {
+		return err
+	}
+	err = bdb.Update(func(tx *bbolt.Tx) error {
+		meta, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if err := meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, SchemaVersion)); err != nil {
+			return err
+		}
+		for _, name := range dataBuckets {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("bolt: initialise %s: %w", path, err)
+	}
+	return nil
+}
+
+// Close closes the file. Calling it again does nothing; every other method
+// returns store.ErrClosed afterwards.
+func (db *DB) Close() error {
+	if !db.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if err := db.bdb.Close(); err != nil {
+		return fmt.Errorf("bolt: close: %w", err)
+	}
+	return nil
+}
+
+// view runs fn in a read transaction; op names the operation in errors.
+func (db *DB) view(op string, fn func(*bbolt.Tx) error) error {
+	return db.tx(op, db.bdb.View, fn)
+}
+
+// update runs fn in a write transaction, committed with one fsync.
+func (db *DB) update(op string, fn func(*bbolt.Tx) error) error {
+	return db.tx(op, db.bdb.Update, fn)
+}
+
+func (db *DB) tx(op string, run func(func(*bbolt.Tx) error) error, fn func(*bbolt.Tx) error) error {
+	if db.closed.Load() {
+		return fmt.Errorf("bolt: %s: %w", op, store.ErrClosed)
+	}
+	err := run(fn)
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		// Close won the race after the check above.
+		err = store.ErrClosed
+	}
+	if err != nil {
+		return fmt.Errorf("bolt: %s: %w", op, err)
+	}
+	return nil
+}
