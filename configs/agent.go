@@ -1,0 +1,203 @@
+package configs
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+// Agent is the config of one device: who it is, which sensors it reads,
+// where it keeps readings and where it sends them.
+type Agent struct {
+	Device  Device   `yaml:"device"`
+	Sensors []Sensor `yaml:"sensors"` // at least one
+	Outbox  Outbox   `yaml:"outbox"`
+	Uplink  Uplink   `yaml:"uplink"`
+
+	hash string
+}
+
+// Device says who the agent is and where it stands.
+type Device struct {
+	ID       string `yaml:"id"`       // required; see telemetry.ValidateDeviceID
+	Site     string `yaml:"site"`     // free text shown to the offices, e.g. "Xuhui construction site 1"
+	District string `yaml:"district"` // free text, e.g. "xuhui"
+}
+
+// Sensor is one sensor the agent samples.
+type Sensor struct {
+	Name   string `yaml:"name"`   // required, unique in the device; [A-Za-z0-9_-]{1,32}; becomes Reading.Sensor
+	Driver string `yaml:"driver"` // required; the driver's registry name, checked by the agent
+	Serial Serial `yaml:"serial"` // for UART drivers
+	// Interval is how often the sensor is sampled: default 5s, 100ms to 24h.
+	Interval Duration `yaml:"interval"`
+	// Timeout bounds one sample: default 3s or Interval if that is
+	// shorter; at most Interval.
+	Timeout Duration          `yaml:"timeout"`
+	Params  map[string]string `yaml:"params"` // driver-specific; nil when absent
+}
+
+// Serial names a serial port and its speed.
+type Serial struct {
+	Port string `yaml:"port"` // device path, e.g. /dev/ttyAMA0; required for UART drivers
+	Baud int    `yaml:"baud"` // bits per second: default 9600 when Port is set; a standard rate
+}
+
+// Outbox is the agent's local store of readings not yet acknowledged.
+type Outbox struct {
+	Path string `yaml:"path"` // required; the bbolt file, relative to the config file's directory
+}
+
+// Uplink is how the agent reaches the MQTT broker.
+type Uplink struct {
+	Broker   string `yaml:"broker"`    // required; tcp://, ssl://, mqtt:// or mqtts:// with host and port
+	ClientID string `yaml:"client_id"` // default "xiuhua-agent-<device id>"
+	Username string `yaml:"username"`  // optional; required when Password is set
+	Password string `yaml:"password"`
+	// BatchMax is the most records in one batch: default 500, 1 to
+	// telemetry.MaxBatchRecords.
+	BatchMax int `yaml:"batch_max"`
+	// AckTimeout is how long a batch may wait for the collector's
+	// acknowledgement before it is sent again: default 15s, 1s to 1h.
+	AckTimeout Duration `yaml:"ack_timeout"`
+	// MaxInFlight is how many batches may await acknowledgement at once:
+	// default 4, 1 to 64.
+	MaxInFlight int `yaml:"max_in_flight"`
+}
+
+// Defaults and limits of the agent config.
+const (
+	DefaultInterval    = 5 * time.Second
+	DefaultTimeout     = 3 * time.Second
+	DefaultBaud        = 9600
+	DefaultBatchMax    = 500
+	DefaultAckTimeout  = 15 * time.Second
+	DefaultMaxInFlight = 4
+
+	minInterval    = 100 * time.Millisecond
+	maxInterval    = 24 * time.Hour
+	maxMaxInFlight = 64
+)
+
+// uartDrivers are the drivers that cannot work without a serial port. A
+// driver missing here is not rejected; its own factory reports the port.
+var uartDrivers = map[string]bool{"pms5003": true, "sds011": true}
+
+var standardBauds = map[int]bool{
+	1200: true, 2400: true, 4800: true, 9600: true, 19200: true, 38400: true,
+	57600: true, 115200: true, 230400: true, 460800: true, 921600: true,
+}
+
+// LoadAgent reads, decodes, completes and validates the agent config at
+// path. Relative paths in it are resolved against path's directory. All
+// problems with the file come back together in an *Error.
+func LoadAgent(path string) (*Agent, error) {
+	var r report
+	a := new(Agent)
+	c, data, err := decodeFile(path, a, &r)
+	if err != nil {
+		return nil, fmt.Errorf("configs: load agent config: %w", err)
+	}
+	if !c.broken {
+		a.setDefaults(c)
+		a.Outbox.Path = resolve(path, a.Outbox.Path)
+		a.check(c)
+	}
+	if err := r.err(); err != nil {
+		return nil, err
+	}
+	a.hash = sha256Hex(data)
+	return a, nil
+}
+
+// Hash is the SHA-256, in hex, of the file as it was loaded, so that an
+// agent can report which config it applied. It is "" for an Agent that was
+// not loaded from a file.
+func (a *Agent) Hash() string { return a.hash }
+
+// Validate checks a, with no defaults applied, and returns an *Error
+// listing its problems by path.
+func (a *Agent) Validate() error {
+	var r report
+	a.check(r.file("", nil))
+	return r.err()
+}
+
+func (a *Agent) setDefaults(c *checker) {
+	for i := range a.Sensors {
+		s, p := &a.Sensors[i], index("sensors", i)
+		if !c.has(key(p, "interval")) {
+			s.Interval = Duration(DefaultInterval)
+		}
+		if !c.has(key(p, "timeout")) {
+			s.Timeout = Duration(min(DefaultTimeout, s.Interval.D()))
+		}
+		if s.Serial.Port != "" && !c.has(key(p, "serial.baud")) {
+			s.Serial.Baud = DefaultBaud
+		}
+	}
+	u := &a.Uplink
+	if u.ClientID == "" {
+		u.ClientID = "xiuhua-agent-" + a.Device.ID
+	}
+	if !c.has("uplink.batch_max") {
+		u.BatchMax = DefaultBatchMax
+	}
+	if !c.has("uplink.ack_timeout") {
+		u.AckTimeout = Duration(DefaultAckTimeout)
+	}
+	if !c.has("uplink.max_in_flight") {
+		u.MaxInFlight = DefaultMaxInFlight
+	}
+}
+
+func (a *Agent) check(c *checker) {
+	if c.required("device.id", a.Device.ID) {
+		if err := telemetry.ValidateDeviceID(a.Device.ID); err != nil {
+			c.add("device.id", "%s", strings.TrimPrefix(err.Error(), "telemetry: "))
+		}
+	}
+	if len(a.Sensors) == 0 {
+		c.add("sensors", "at least one sensor is required")
+	}
+	names := map[string]int{}
+	for i, s := range a.Sensors {
+		p := index("sensors", i)
+		if c.name(key(p, "name"), s.Name) {
+			if j, dup := names[s.Name]; dup {
+				c.add(key(p, "name"), "%q is already the name of sensors[%d]", s.Name, j)
+			} else {
+				names[s.Name] = i
+			}
+		}
+		s.check(c, p)
+	}
+	c.required("outbox.path", a.Outbox.Path)
+
+	u := a.Uplink
+	c.broker("uplink.broker", u.Broker)
+	c.credentials("uplink", u.Username, u.Password)
+	c.intIn("uplink.batch_max", u.BatchMax, 1, telemetry.MaxBatchRecords)
+	c.durationIn("uplink.ack_timeout", u.AckTimeout, time.Second, time.Hour)
+	c.intIn("uplink.max_in_flight", u.MaxInFlight, 1, maxMaxInFlight)
+}
+
+func (s Sensor) check(c *checker, p string) {
+	c.required(key(p, "driver"), s.Driver)
+	if uartDrivers[s.Driver] {
+		c.required(key(p, "serial.port"), s.Serial.Port)
+	}
+	if s.Serial.Port != "" && !standardBauds[s.Serial.Baud] {
+		c.add(key(p, "serial.baud"), "%d is not a standard rate such as 9600 or 115200", s.Serial.Baud)
+	}
+	if !c.durationIn(key(p, "interval"), s.Interval, minInterval, maxInterval) {
+		return
+	}
+	if s.Timeout <= 0 {
+		c.add(key(p, "timeout"), "%v must be positive", s.Timeout)
+	} else if s.Timeout > s.Interval {
+		c.add(key(p, "timeout"), "%v is longer than the interval (%v)", s.Timeout, s.Interval)
+	}
+}
