@@ -117,6 +117,11 @@ func (in *Ingest) Run(ctx context.Context) error {
 			}
 		}
 		if err := in.process(ctx, group); err != nil {
+			if ctx.Err() != nil {
+				// Stopping is not a store failure: what was not
+				// acknowledged will be sent again.
+				return nil
+			}
 			return err
 		}
 	}

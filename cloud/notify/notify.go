@@ -109,6 +109,9 @@ func (n *Notifier) Run(ctx context.Context) error {
 			n.deliverLoop(ctx, n.o.Webhooks[i], n.queues[i])
 		}()
 	}
+	// With no webhooks there is nothing to join, but Run still lasts until
+	// ctx ends, as its callers expect of a long-lived part.
+	<-ctx.Done()
 	wg.Wait()
 	return nil
 }
@@ -132,7 +135,11 @@ func (n *Notifier) deliverLoop(ctx context.Context, w Webhook, q <-chan Message)
 			if pe, ok := err.(permanentError); ok {
 				n.stats.failed.Add(1)
 				n.log.Error("notify: webhook refused message; not retrying", "webhook", w.Name, "key", m.Key, "err", pe)
+				bo.Reset()
 				break
+			}
+			if ctx.Err() != nil {
+				return
 			}
 			n.stats.retried.Add(1)
 			n.log.Warn("notify: webhook delivery failed; retrying", "webhook", w.Name, "key", m.Key, "err", err)

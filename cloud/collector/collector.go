@@ -1,0 +1,226 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/xiuhua/xiuhua/cloud/alert"
+	"github.com/xiuhua/xiuhua/cloud/ingest"
+	"github.com/xiuhua/xiuhua/cloud/notify"
+	"github.com/xiuhua/xiuhua/cloud/rules"
+	"github.com/xiuhua/xiuhua/cloud/store"
+	"github.com/xiuhua/xiuhua/cloud/store/bolt"
+	"github.com/xiuhua/xiuhua/cloud/web"
+	"github.com/xiuhua/xiuhua/configs"
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+// Opts adjusts a collector beyond its config file.
+type Opts struct {
+	// Listener, when set, serves the HTTP API instead of listening on the
+	// config's http.listen address (the demo and tests pass 127.0.0.1:0).
+	Listener net.Listener
+	Logger   *slog.Logger // nil means discard
+}
+
+// Collector is the cloud side of Xiuhua.
+type Collector struct {
+	cfg    *configs.Collector
+	log    *slog.Logger
+	ln     net.Listener
+	engine *rules.Engine
+
+	ready chan struct{} // closed once Run has opened the store and the API
+	mu    sync.Mutex
+	ing   *ingest.Ingest
+	link  *mqttLink
+}
+
+// New checks the plans and binds the HTTP address, so that a port in use
+// is reported before anything else starts.
+func New(cfg *configs.Collector, opts Opts) (*Collector, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	engine, err := rules.New(RulesFromPlans(cfg.Plans))
+	if err != nil {
+		return nil, fmt.Errorf("collector: %w", err)
+	}
+	ln := opts.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
+			return nil, fmt.Errorf("collector: http listen: %w", err)
+		}
+	}
+	return &Collector{cfg: cfg, log: log, ln: ln, engine: engine, ready: make(chan struct{})}, nil
+}
+
+// RulesFromPlans flattens the plans' rules for the engine.
+func RulesFromPlans(plans []*configs.Plan) []rules.Rule {
+	var out []rules.Rule
+	for _, p := range plans {
+		for _, r := range p.Rules {
+			out = append(out, rules.Rule{
+				Plan: p.ID, ID: r.ID, Title: r.Title, Quantity: r.Quantity, Window: r.Window.D(),
+				Above: r.Above, ClearBelow: r.ClearBelow, MinSamples: r.MinSamples,
+				Office: r.Office, Severity: string(r.Severity),
+			})
+		}
+	}
+	return out
+}
+
+// HTTPAddr is the address the API listens on.
+func (c *Collector) HTTPAddr() string { return c.ln.Addr().String() }
+
+// Ready is closed once the store is open and the API serves.
+func (c *Collector) Ready() <-chan struct{} { return c.ready }
+
+// Run serves until ctx ends.
+func (c *Collector) Run(ctx context.Context) error {
+	defer c.ln.Close()
+	st, err := bolt.Open(c.cfg.Store.Path, nil)
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	defer st.Close()
+
+	notifier := notify.New(notify.Opts{Webhooks: webhooks(c.cfg.Notify.Webhooks), Logger: c.log})
+	alerts, err := alert.New(ctx, st, notifier)
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	for _, a := range alerts.Open() {
+		c.engine.MarkOpen(a.Plan, a.Rule, rules.Stream{Device: a.Device, Sensor: a.Sensor})
+	}
+	if err := c.warmWindows(ctx, st); err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	observe := func(ctx context.Context, device string, recs []telemetry.Record) error {
+		return alerts.Apply(ctx, c.engine.Observe(device, recs))
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	link := &mqttLink{}
+	ing := ingest.New(st, link, observe, ingest.Opts{Logger: c.log})
+	*link = *dialBroker(ctx, brokerOpts{
+		URL: c.cfg.MQTT.Broker, ClientID: c.cfg.MQTT.ClientID,
+		Username: c.cfg.MQTT.Username, Password: c.cfg.MQTT.Password,
+	}, ing, c.log)
+	defer link.close()
+	c.mu.Lock()
+	c.ing, c.link = ing, link
+	c.mu.Unlock()
+
+	api := web.New(st, &web.Opts{Logger: c.log, Health: c.health})
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+
+	var (
+		wg       sync.WaitGroup
+		errMu    sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		errMu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		errMu.Unlock()
+		cancel()
+	}
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := ing.Run(ctx); err != nil {
+			fail(err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		notifier.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(c.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fail(fmt.Errorf("collector: http: %w", err))
+		}
+	}()
+	c.log.Info("collector: started", "http", c.HTTPAddr(), "broker", c.cfg.MQTT.Broker, "store", c.cfg.Store.Path,
+		"rules", len(c.engine.Rules()), "webhooks", len(c.cfg.Notify.Webhooks))
+	close(c.ready)
+
+	<-ctx.Done()
+	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	srv.Shutdown(shutdown)
+	wg.Wait()
+	c.log.Info("collector: stopped", "ingest", fmt.Sprintf("%+v", ing.Stats()), "notify", fmt.Sprintf("%+v", notifier.Stats()))
+	return firstErr
+}
+
+// health reports the broker link: a collector that cannot hear devices is
+// not healthy.
+func (c *Collector) health() error {
+	c.mu.Lock()
+	link := c.link
+	c.mu.Unlock()
+	if link == nil || !link.connected() {
+		return errors.New("not connected to the broker")
+	}
+	return nil
+}
+
+// IngestStats returns ingest's counters (zero before Run).
+func (c *Collector) IngestStats() ingest.Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ing == nil {
+		return ingest.Stats{}
+	}
+	return c.ing.Stats()
+}
+
+// warmWindows replays each device's readings of the longest rule window
+// into the engine, so that a restart neither forgets a rising average nor
+// raises again an alert that is open. Alerts opened here are real: they
+// are applied like any other.
+func (c *Collector) warmWindows(ctx context.Context, st store.Store) error {
+	var longest time.Duration
+	for _, r := range c.engine.Rules() {
+		longest = max(longest, r.Window)
+	}
+	if longest == 0 {
+		return nil
+	}
+	devs, err := st.Devices(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, d := range devs {
+		recs, err := st.Readings(ctx, store.ReadingQuery{Device: d.ID, From: now.Add(-longest), To: now.Add(time.Hour), Limit: store.MaxLimit})
+		if err != nil {
+			return err
+		}
+		// Transitions from history were already applied before the
+		// restart (alerts are stored); only the window state is wanted.
+		c.engine.Observe(d.ID, recs)
+	}
+	return nil
+}
+
+func webhooks(ws []configs.Webhook) []notify.Webhook {
+	out := make([]notify.Webhook, len(ws))
+	for i, w := range ws {
+		out[i] = notify.Webhook{Name: w.Name, URL: w.URL, Timeout: w.Timeout.D(), Offices: w.Offices}
+	}
+	return out
+}
