@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xiuhua/xiuhua/cloud/notify"
@@ -90,7 +91,7 @@ func (m *Manager) Apply(ctx context.Context, trs []rules.Transition) error {
 				Severity: r.Severity, State: store.Open, Opened: tr.Time.UTC(), Value: round(tr.Value),
 				Limit: r.Above, Unit: r.Quantity.Unit(),
 				Message: fmt.Sprintf("%s: %s %s mean over %v is %.1f %s, above %.1f (%d readings)",
-					r.Title, tr.Device, r.Quantity, r.Window, tr.Value, r.Quantity.Unit(), r.Above, tr.Samples),
+					r.Title, tr.Device, r.Quantity, window(r.Window), tr.Value, r.Quantity.Unit(), r.Above, tr.Samples),
 			}
 			event = "alert.opened"
 		case rules.Cleared:
@@ -102,7 +103,7 @@ func (m *Manager) Apply(ctx context.Context, trs []rules.Transition) error {
 			at := tr.Time.UTC()
 			a.State, a.Resolved, a.Value = store.Resolved, &at, round(tr.Value)
 			a.Message = fmt.Sprintf("%s: %s %s mean over %v is back to %.1f %s (clears at %.1f)",
-				r.Title, tr.Device, r.Quantity, r.Window, tr.Value, r.Quantity.Unit(), r.ClearBelow)
+				r.Title, tr.Device, r.Quantity, window(r.Window), tr.Value, r.Quantity.Unit(), r.ClearBelow)
 			event = "alert.resolved"
 		default:
 			continue
@@ -123,4 +124,16 @@ func (m *Manager) Apply(ctx context.Context, trs []rules.Transition) error {
 func round(v float64) float64 {
 	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 2, 64), 64)
 	return f
+}
+
+// window writes a rule window the way plans do: "15m", not "15m0s".
+func window(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -116,7 +116,7 @@ func TestOpenedThenCleared(t *testing.T) {
 		Office: "city-operations", Severity: "warning", State: store.Open,
 		Opened: time.Date(2026, 7, 14, 9, 5, 0, 250_000_000, time.UTC),
 		Value:  80.13, Limit: 75, Unit: "ug/m3",
-		Message: "PM2.5 hourly mean: site-7 pm2_5 mean over 1h0m0s is 80.1 ug/m3, above 75.0 (12 readings)",
+		Message: "PM2.5 hourly mean: site-7 pm2_5 mean over 1h is 80.1 ug/m3, above 75.0 (12 readings)",
 	}
 
 	if err := m.Apply(ctx, []rules.Transition{opened("dust", t1, 80.126)}); err != nil {
@@ -135,7 +135,7 @@ func TestOpenedThenCleared(t *testing.T) {
 	at := time.Date(2026, 7, 14, 10, 20, 30, 0, time.UTC)
 	done := open
 	done.State, done.Resolved, done.Value = store.Resolved, &at, 55.5
-	done.Message = "PM2.5 hourly mean: site-7 pm2_5 mean over 1h0m0s is back to 55.5 ug/m3 (clears at 60.0)"
+	done.Message = "PM2.5 hourly mean: site-7 pm2_5 mean over 1h is back to 55.5 ug/m3 (clears at 60.0)"
 	if got := alerts(t, db); !reflect.DeepEqual(got, []store.Alert{done}) {
 		t.Fatalf("stored after Cleared:\n%+v\nwant\n%+v", got, []store.Alert{done})
 	}

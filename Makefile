@@ -1,0 +1,46 @@
+# Xiuhua — field sensors to office alerts. See README.md.
+GO        ?= go
+BIN       := bin
+CMDS      := xiuhua-agent xiuhua-collector xiuhua-sim
+LDFLAGS   := -s -w
+HTTP      ?= 127.0.0.1:8080
+
+.PHONY: all build demo test vet fmt-check bench fuzz clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/xiuhua-agent ./agent/cmd/xiuhua-agent
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/xiuhua-collector ./cloud/cmd/xiuhua-collector
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/xiuhua-sim ./simulator/cmd/xiuhua-sim
+
+# The main job on embedded defaults: embedded broker, embedded store,
+# simulated dust sites. Ctrl-C stops it.
+demo: build
+	$(BIN)/xiuhua-sim demo --http $(HTTP)
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# Every test, with the race detector.
+test: vet fmt-check
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.out
+
+# A short run of every fuzz target (go test -fuzz takes one at a time).
+FUZZTIME ?= 20s
+fuzz:
+	@$(GO) list ./... | while read p; do \
+	  for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+	    echo "== $$p $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+	  done; done
+
+clean:
+	rm -rf $(BIN) bench.out

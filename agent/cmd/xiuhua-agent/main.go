@@ -1,0 +1,83 @@
+// Command xiuhua-agent runs on a field board: it samples the sensors named
+// in its config, keeps every reading in its outbox and sends them to the
+// collector.
+//
+//	xiuhua-agent --config /etc/xiuhua/agent.yaml
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/xiuhua/xiuhua/agent"
+	"github.com/xiuhua/xiuhua/configs"
+	_ "github.com/xiuhua/xiuhua/drivers/all"
+	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/tty"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("xiuhua-agent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "/etc/xiuhua/agent.yaml", "agent config `file`")
+	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: xiuhua-agent [--config FILE] [--log-level LEVEL]\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "xiuhua-agent: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintf(stderr, "xiuhua-agent: --log-level: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+
+	cfg, err := configs.LoadAgent(*cfgPath)
+	if err != nil {
+		var ce *configs.Error
+		if errors.As(err, &ce) {
+			fmt.Fprintf(stderr, "xiuhua-agent: config is not valid:\n%v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "xiuhua-agent: %v\n", err)
+		}
+		return 2
+	}
+	a, err := agent.New(cfg, hostEnv{}, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "xiuhua-agent: %s: %v\n", *cfgPath, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := a.Run(ctx); err != nil {
+		log.Error("agent failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// hostEnv reaches the board's real hardware.
+type hostEnv struct{}
+
+func (hostEnv) OpenSerial(s sensor.Serial) (sensor.Port, error) {
+	return tty.Open(s.Port, &tty.Opts{Baud: s.Baud})
+}

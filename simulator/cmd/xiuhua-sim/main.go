@@ -1,0 +1,82 @@
+// Command xiuhua-sim runs simulated boards against the real agent and
+// collector.
+//
+//	xiuhua-sim demo [--http 127.0.0.1:8080] [--sites 4] [--dir DIR]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/xiuhua/xiuhua/simulator/demo"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `usage: xiuhua-sim <command> [flags]
+
+commands:
+  demo    embedded broker, collector, office webhook sink and simulated dust sites
+
+Run "xiuhua-sim <command> --help" for a command's flags.
+`)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "demo":
+		return runDemo(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "xiuhua-sim: unknown command %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+}
+
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("xiuhua-sim demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	httpAddr := fs.String("http", "127.0.0.1:8080", "the collector API's listen `address`")
+	sites := fs.Int("sites", 4, "number of simulated dust sites")
+	dir := fs.String("dir", "", "keep configs and stores in this `directory` (default: a temporary one, removed on exit)")
+	level := fs.String("log-level", "warn", "components' log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *sites < 1 || *sites > 1000 {
+		fmt.Fprintf(stderr, "xiuhua-sim demo: --sites %d: want 1 to 1000\n", *sites)
+		return 2
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintf(stderr, "xiuhua-sim demo: --log-level: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := demo.Run(ctx, demo.Opts{
+		HTTP: *httpAddr, Dir: *dir, Sites: *sites, Out: stdout,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})),
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "xiuhua-sim demo: %v\n", err)
+		return 1
+	}
+	return 0
+}
