@@ -228,4 +228,3 @@ func printAlert(w io.Writer, r sink.Received) {
 	fmt.Fprintf(w, "[office sink] %s %s %s: %s/%s %s mean %.1f %s (limit %.0f) → %s\n",
 		r.At.Local().Format(time.TimeOnly), m.Event, a.ID, a.Device, a.Sensor, a.Quantity, a.Value, a.Unit, a.Limit, a.Office)
 }
-

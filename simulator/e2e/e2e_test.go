@@ -6,7 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/xiuhua/xiuhua/agent"

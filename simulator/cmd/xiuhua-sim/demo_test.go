@@ -84,7 +84,9 @@ func TestDemoAlertsWithinAMinuteAndStopsCleanly(t *testing.T) {
 			Device, Quantity, State, Office string
 		}
 	}
-	var sunk []struct{ IdempotencyKey string `json:"idempotency_key"` }
+	var sunk []struct {
+		IdempotencyKey string `json:"idempotency_key"`
+	}
 	for {
 		getJSON(t, api, &alerts)
 		getJSON(t, webhook, &sunk)
