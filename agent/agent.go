@@ -40,6 +40,8 @@ func New(cfg *configs.Agent, env sensor.Env, log *slog.Logger) (*Agent, error) {
 		spec := sensor.Spec{
 			Name: s.Name, Driver: s.Driver, Params: s.Params, Interval: s.Interval.D(),
 			Serial: sensor.Serial{Port: s.Serial.Port, Baud: s.Serial.Baud},
+			I2C:    sensor.I2C{Bus: s.I2C.Bus, Addr: uint16(s.I2C.Address)},
+			Pins:   s.Pins,
 		}
 		smp, err := sampler.New(spec, env, a.store, sampler.Opts{Timeout: s.Timeout.D(), Logger: a.log})
 		if err != nil {

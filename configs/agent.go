@@ -31,6 +31,10 @@ type Sensor struct {
 	Name   string `yaml:"name"`   // required, unique in the device; [A-Za-z0-9_-]{1,32}; becomes Reading.Sensor
 	Driver string `yaml:"driver"` // required; the driver's registry name, checked by the agent
 	Serial Serial `yaml:"serial"` // for UART drivers
+	I2C    I2C    `yaml:"i2c"`    // for I2C drivers
+	// Pins maps a GPIO driver's pin roles to the board's pin names, e.g.
+	// {input: GPIO17, relay: GPIO27}; see each driver's doc for its roles.
+	Pins map[string]string `yaml:"pins"`
 	// Interval is how often the sensor is sampled: default 5s, 100ms to 24h.
 	Interval Duration `yaml:"interval"`
 	// Timeout bounds one sample: default 3s or Interval if that is
@@ -43,6 +47,12 @@ type Sensor struct {
 type Serial struct {
 	Port string `yaml:"port"` // device path, e.g. /dev/ttyAMA0; required for UART drivers
 	Baud int    `yaml:"baud"` // bits per second: default 9600 when Port is set; a standard rate
+}
+
+// I2C names the bus and address of an I2C chip.
+type I2C struct {
+	Bus     string `yaml:"bus"`     // the bus name as periph knows it, e.g. "1" for /dev/i2c-1; required for I2C drivers
+	Address int    `yaml:"address"` // 7-bit address, e.g. 0x48; must be one the chip can be strapped to
 }
 
 // Outbox is the agent's local store of readings not yet acknowledged.
@@ -80,10 +90,6 @@ const (
 	maxInterval    = 24 * time.Hour
 	maxMaxInFlight = 64
 )
-
-// uartDrivers are the drivers that cannot work without a serial port. A
-// driver missing here is not rejected; its own factory reports the port.
-var uartDrivers = map[string]bool{"pms5003": true, "sds011": true}
 
 var standardBauds = map[int]bool{
 	1200: true, 2400: true, 4800: true, 9600: true, 19200: true, 38400: true,
@@ -186,9 +192,7 @@ func (a *Agent) check(c *checker) {
 
 func (s Sensor) check(c *checker, p string) {
 	c.required(key(p, "driver"), s.Driver)
-	if uartDrivers[s.Driver] {
-		c.required(key(p, "serial.port"), s.Serial.Port)
-	}
+	s.checkBus(c, p)
 	if s.Serial.Port != "" && !standardBauds[s.Serial.Baud] {
 		c.add(key(p, "serial.baud"), "%d is not a standard rate such as 9600 or 115200", s.Serial.Baud)
 	}

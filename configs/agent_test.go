@@ -17,7 +17,7 @@ func TestLoadAgentDefaults(t *testing.T) {
 	dir := write(t, map[string]string{"site/a.yaml": `device: {id: site-xh-001}
 sensors:
   - {name: dust, driver: pms5003, serial: {port: /dev/ttyAMA0}}
-  - {name: fast, driver: bmp280, interval: 1s}
+  - {name: fast, driver: custom-probe, interval: 1s}
   - {name: given, driver: sds011, serial: {port: /dev/ttyUSB0, baud: 115200}, interval: 1m, timeout: 10s, params: {mode: active}}
 outbox: {path: data/outbox.db}
 uplink: {broker: "tcp://127.0.0.1:1883", client_id: ""}
@@ -31,7 +31,7 @@ uplink: {broker: "tcp://127.0.0.1:1883", client_id: ""}
 		Device: Device{ID: "site-xh-001"},
 		Sensors: []Sensor{
 			{Name: "dust", Driver: "pms5003", Serial: Serial{"/dev/ttyAMA0", 9600}, Interval: Duration(5 * time.Second), Timeout: Duration(3 * time.Second)},
-			{Name: "fast", Driver: "bmp280", Interval: Duration(time.Second), Timeout: Duration(time.Second)},
+			{Name: "fast", Driver: "custom-probe", Interval: Duration(time.Second), Timeout: Duration(time.Second)},
 			{Name: "given", Driver: "sds011", Serial: Serial{"/dev/ttyUSB0", 115200}, Interval: Duration(time.Minute), Timeout: Duration(10 * time.Second), Params: map[string]string{"mode": "active"}},
 		},
 		Outbox: Outbox{Path: filepath.Join(dir, "site", "data", "outbox.db")},
@@ -52,7 +52,7 @@ uplink: {broker: "tcp://127.0.0.1:1883", client_id: ""}
 // key is not overwritten by the default.
 func TestMergeKeysCountAsGiven(t *testing.T) {
 	dir := write(t, map[string]string{"a.yaml": `device: {id: d}
-common: &slow {driver: bmp280, interval: 1m, timeout: 30s}
+common: &slow {driver: custom-probe, interval: 1m, timeout: 30s}
 sensors:
   - {<<: *slow, name: a}
 outbox: {path: /o.db}
@@ -66,7 +66,7 @@ uplink: {broker: "tcp://h:1883"}
 
 	dir = write(t, map[string]string{"a.yaml": `device: {id: d}
 sensors:
-  - &slow {name: a, driver: bmp280, interval: 1m, timeout: 30s}
+  - &slow {name: a, driver: custom-probe, interval: 1m, timeout: 30s}
   - {<<: *slow, name: b}
 outbox: {path: /o.db}
 uplink: {broker: "tcp://h:1883"}
@@ -115,5 +115,38 @@ func TestAgentValidate(t *testing.T) {
 	}
 	if a.Hash() != "" {
 		t.Errorf("Hash() of an agent built in code = %q, want empty", a.Hash())
+	}
+}
+
+func TestBusChecks(t *testing.T) {
+	dir := write(t, map[string]string{"a.yaml": `device: {id: lift-1}
+sensors:
+  - {name: level, driver: ads1115level, i2c: {bus: "1", address: 0x99}}
+  - {name: accel, driver: adxl345, i2c: {address: 0x53}}
+  - {name: door, driver: door}
+  - {name: bike, driver: ebike, pins: {input: GPIO17, horn: GPIO5}}
+  - {name: baro, driver: bmp280, i2c: {bus: "1", address: 0x77}}
+  - {name: odd, driver: custom-probe, i2c: {bus: "1", address: 0x78}}
+outbox: {path: o.db}
+uplink: {broker: "tcp://127.0.0.1:1883"}
+`})
+	_, err := LoadAgent(filepath.Join(dir, "a.yaml"))
+	want := []string{
+		`a.yaml: sensors[0].i2c.address (line 3): 0x99 is not an ADS1115 address (0x48–0x4b)`,
+		`a.yaml: sensors[1].i2c.bus (line 4): required`,
+		`a.yaml: sensors[2].pins.input (line 5): required: the GPIO the door input is wired to, e.g. GPIO17`,
+		`a.yaml: sensors[3].pins.horn (line 6): ebike has no pin "horn" (it has input, relay)`,
+		`a.yaml: sensors[5].i2c.address (line 8): 0x78 is outside the 7-bit address range 0x03–0x77`,
+	}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	var got []string
+	for _, p := range ce.Problems {
+		got = append(got, strings.TrimPrefix(p.String(), filepath.Join(dir)+"/"))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

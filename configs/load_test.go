@@ -96,7 +96,7 @@ func TestLoadProblems(t *testing.T) {
 		name:  "unknown key",
 		load:  "agent",
 		files: map[string]string{"a.yaml": goodAgent + "    colour: red\n"},
-		want:  []string{"a.yaml: sensors[0].colour (line 13): unknown key; known keys here: name, driver, serial, interval, timeout, params"},
+		want:  []string{"a.yaml: sensors[0].colour (line 13): unknown key; known keys here: name, driver, serial, i2c, pins, interval, timeout, params"},
 	}, {
 		name:  "unknown top-level key",
 		load:  "agent",
@@ -138,7 +138,7 @@ func TestLoadProblems(t *testing.T) {
 	}, {
 		name:  "duplicate sensor names",
 		load:  "agent",
-		files: map[string]string{"a.yaml": goodAgent + "  - {name: other, driver: bmp280}\n  - {name: dust, driver: bmp280}\n"},
+		files: map[string]string{"a.yaml": goodAgent + "  - {name: other, driver: custom-probe}\n  - {name: dust, driver: custom-probe}\n"},
 		want:  []string{`a.yaml: sensors[2].name (line 14): "dust" is already the name of sensors[0]`},
 	}, {
 		name:  "bad device id",

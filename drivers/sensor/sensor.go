@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3"
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/i2c"
 
 	"github.com/xiuhua/xiuhua/telemetry"
 )
@@ -40,12 +42,20 @@ type Serial struct {
 	Baud int    // bits per second; 0 means the driver's default
 }
 
+// I2C is how a spec names an I2C chip.
+type I2C struct {
+	Bus  string // periph bus name, e.g. "1" for /dev/i2c-1; "" means the first bus
+	Addr uint16 // 7-bit address; 0 means the driver's default
+}
+
 // Spec is what a device config says about one sensor, in the terms a
 // driver needs. The agent builds it from the config file.
 type Spec struct {
 	Name     string            // unique within the device; becomes Reading.Sensor
 	Driver   string            // registry name, e.g. "pms5003"
 	Serial   Serial            // for UART sensors
+	I2C      I2C               // for I2C sensors
+	Pins     map[string]string // for GPIO sensors: role (e.g. "input", "relay") → pin name (e.g. "GPIO17")
 	Params   map[string]string // driver-specific settings, documented by each driver
 	Interval time.Duration     // how often the sampler calls Sense
 }
@@ -73,10 +83,32 @@ func (s Spec) FloatParam(name string, def float64) (float64, error) {
 }
 
 // Env is how a factory reaches hardware. The agent's main package gives
-// real ports; the simulator gives pseudo-terminals backed by emulated
-// chips.
+// real ports, buses and pins; the simulator gives pseudo-terminals and
+// periph buses backed by emulated chips.
 type Env interface {
+	// OpenSerial opens a serial port at the given speed.
 	OpenSerial(s Serial) (Port, error)
+	// OpenI2C opens the named I2C bus. Each caller gets its own handle and
+	// closes it; several sensors may share one bus.
+	OpenI2C(bus string) (i2c.BusCloser, error)
+	// Pin returns the named GPIO pin. Pins are not closed; a driver that
+	// set up edge detection or an output halts it in Close.
+	Pin(name string) (gpio.PinIO, error)
+}
+
+// Pin returns the pin that spec wires to role, through env, with an error
+// naming the sensor and role when the config gives none or the board has
+// no such pin.
+func (s Spec) Pin(env Env, role string) (gpio.PinIO, error) {
+	name := s.Pins[role]
+	if name == "" {
+		return nil, fmt.Errorf("sensor %q: no pin for %q in the config's pins", s.Name, role)
+	}
+	p, err := env.Pin(name)
+	if err != nil {
+		return nil, fmt.Errorf("sensor %q: pin %s=%s: %w", s.Name, role, name, err)
+	}
+	return p, nil
 }
 
 // Factory builds a sensor from its spec. It opens what it needs through env

@@ -18,8 +18,7 @@ import (
 	"github.com/xiuhua/xiuhua/cloud/notify"
 	"github.com/xiuhua/xiuhua/configs"
 	_ "github.com/xiuhua/xiuhua/drivers/pms5003"
-	"github.com/xiuhua/xiuhua/drivers/sensor"
-	"github.com/xiuhua/xiuhua/drivers/tty"
+	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	pmschip "github.com/xiuhua/xiuhua/simulator/chip/pms5003"
@@ -144,7 +143,7 @@ func Run(ctx context.Context, o Opts) (err error) {
 		if err != nil {
 			return fmt.Errorf("demo: %s: %w", s.ID, err)
 		}
-		a, err := agent.New(acfg, ttyEnv{}, log.With("part", "agent"))
+		a, err := agent.New(acfg, board.New(), log.With("part", "agent"))
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -208,14 +207,6 @@ func writeCollectorConfig(dir, brokerURL, httpAddr, webhookURL string) (*configs
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return cfg, nil
-}
-
-// ttyEnv opens the sites' pseudo-terminals through the same serial code
-// the agent uses on a board.
-type ttyEnv struct{}
-
-func (ttyEnv) OpenSerial(s sensor.Serial) (sensor.Port, error) {
-	return tty.Open(s.Port, &tty.Opts{Baud: s.Baud})
 }
 
 func printAlert(w io.Writer, r sink.Received) {

@@ -15,18 +15,11 @@ import (
 	"github.com/xiuhua/xiuhua/cloud/store/bolt"
 	"github.com/xiuhua/xiuhua/configs"
 	_ "github.com/xiuhua/xiuhua/drivers/pms5003"
-	"github.com/xiuhua/xiuhua/drivers/sensor"
-	"github.com/xiuhua/xiuhua/drivers/tty"
+	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	pmschip "github.com/xiuhua/xiuhua/simulator/chip/pms5003"
 )
-
-type ttyEnv struct{}
-
-func (ttyEnv) OpenSerial(s sensor.Serial) (sensor.Port, error) {
-	return tty.Open(s.Port, &tty.Opts{Baud: s.Baud})
-}
 
 // runner starts parts in goroutines; each is stopped and joined at
 // cleanup, the last started first.
@@ -119,7 +112,7 @@ uplink: {broker: %q, ack_timeout: 2s, batch_max: 50}
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := agent.New(cfg, ttyEnv{}, nil)
+	a, err := agent.New(cfg, board.New(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

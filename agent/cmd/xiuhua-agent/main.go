@@ -14,7 +14,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/conn/v3/i2c"
+	"periph.io/x/conn/v3/i2c/i2creg"
+	"periph.io/x/host/v3"
 
 	"github.com/xiuhua/xiuhua/agent"
 	"github.com/xiuhua/xiuhua/configs"
@@ -75,9 +82,36 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// hostEnv reaches the board's real hardware.
+// hostEnv reaches the board's real hardware. periph's host drivers are
+// loaded on first use, so an agent with only serial sensors never touches
+// the GPIO or I2C subsystems.
 type hostEnv struct{}
+
+var hostInit = sync.OnceValue(func() error {
+	if _, err := host.Init(); err != nil {
+		return fmt.Errorf("periph host init: %w", err)
+	}
+	return nil
+})
 
 func (hostEnv) OpenSerial(s sensor.Serial) (sensor.Port, error) {
 	return tty.Open(s.Port, &tty.Opts{Baud: s.Baud})
+}
+
+func (hostEnv) OpenI2C(bus string) (i2c.BusCloser, error) {
+	if err := hostInit(); err != nil {
+		return nil, err
+	}
+	return i2creg.Open(bus)
+}
+
+func (hostEnv) Pin(name string) (gpio.PinIO, error) {
+	if err := hostInit(); err != nil {
+		return nil, err
+	}
+	p := gpioreg.ByName(name)
+	if p == nil {
+		return nil, fmt.Errorf("no GPIO pin named %q on this board", name)
+	}
+	return p, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	drv "github.com/xiuhua/xiuhua/drivers/pms5003"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/drivers/tty"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	"github.com/xiuhua/xiuhua/telemetry"
@@ -140,20 +141,13 @@ func TestDriverActive(t *testing.T) {
 	}
 }
 
-// ptyEnv opens sensor ports on the rig's pty.
-type ptyEnv struct{ path string }
-
-func (e ptyEnv) OpenSerial(s sensor.Serial) (sensor.Port, error) {
-	return tty.Open(e.path, &tty.Opts{Baud: s.Baud})
-}
-
 func TestRegisteredSensor(t *testing.T) {
 	r := newRig(t, time.Hour)
 	open, err := sensor.Lookup("pms5003")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := open(context.Background(), sensor.Spec{Name: "dust", Serial: sensor.Serial{Port: "sim"}}, ptyEnv{r.pty.SlavePath})
+	s, err := open(context.Background(), sensor.Spec{Name: "dust", Serial: sensor.Serial{Port: r.pty.SlavePath}}, board.New())
 	if err != nil {
 		t.Fatalf("factory: %v", err)
 	}
