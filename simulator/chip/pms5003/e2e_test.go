@@ -9,8 +9,8 @@ import (
 
 	drv "github.com/xiuhua/xiuhua/drivers/pms5003"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
-	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/drivers/tty"
+	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
