@@ -12,23 +12,63 @@ type Quantity string
 // Quantities produced by the drivers. The unit each one is reported in is
 // fixed: see Unit.
 const (
-	PM1        Quantity = "pm1"         // mass concentration of particles ≤ 1 µm, µg/m³
-	PM2_5      Quantity = "pm2_5"       // mass concentration of particles ≤ 2.5 µm, µg/m³
-	PM10       Quantity = "pm10"        // mass concentration of particles ≤ 10 µm, µg/m³
-	Distance   Quantity = "distance"    // sensor-to-surface distance, mm
-	WaterLevel Quantity = "water_level" // water level in the station's datum, m
+	// Dust.
+	PM1   Quantity = "pm1"   // mass concentration of particles ≤ 1 µm, µg/m³
+	PM2_5 Quantity = "pm2_5" // mass concentration of particles ≤ 2.5 µm, µg/m³
+	PM4   Quantity = "pm4"   // mass concentration of particles ≤ 4 µm, µg/m³ (SPS30)
+	PM10  Quantity = "pm10"  // mass concentration of particles ≤ 10 µm, µg/m³
+
+	// Water.
+	Distance    Quantity = "distance"     // sensor-to-surface distance, mm
+	WaterLevel  Quantity = "water_level"  // water level in the station's datum, m
+	LoopCurrent Quantity = "loop_current" // 4–20 mA transmitter loop current, mA
+	Rainfall    Quantity = "rainfall"     // rain fallen since the previous reading, mm
+
+	// Elevator and environment.
+	AccelX      Quantity = "accel_x"     // acceleration along the chip's X axis, m/s²
+	AccelY      Quantity = "accel_y"     // acceleration along the chip's Y axis, m/s²
+	AccelZ      Quantity = "accel_z"     // acceleration along the chip's Z axis (mounted vertical), m/s²
+	GyroX       Quantity = "gyro_x"      // angular rate, °/s
+	GyroY       Quantity = "gyro_y"      // angular rate, °/s
+	GyroZ       Quantity = "gyro_z"      // angular rate, °/s
+	Temperature Quantity = "temperature" // °C
+	Pressure    Quantity = "pressure"    // barometric pressure, Pa
+	Humidity    Quantity = "humidity"    // relative humidity, %
+	DoorOpen    Quantity = "door_open"   // 1 when the door contact is open, 0 when closed
+	Presence    Quantity = "presence"    // 0 nobody, 1 moving, 2 stationary, 3 both (LD2410 target state); PIR gives 0 or 1
+	EBike       Quantity = "ebike"       // 1 when the e-bike detector sees an e-bike in the car
+	Speed       Quantity = "speed"       // car speed, m/s, positive up (edge detector)
+	Floor       Quantity = "floor"       // estimated floor number (edge detector)
+	Vibration   Quantity = "vibration"   // RMS of acceleration about its mean over a window, m/s²
 )
 
 // Unit returns the unit a quantity is reported in, or "" when the quantity
-// is not one of the known constants.
+// is not one of the known constants. States (door, presence, e-bike) and
+// counts (floor) are unitless: "1".
 func (q Quantity) Unit() string {
 	switch q {
-	case PM1, PM2_5, PM10:
+	case PM1, PM2_5, PM4, PM10:
 		return "ug/m3"
-	case Distance:
+	case Distance, Rainfall:
 		return "mm"
 	case WaterLevel:
 		return "m"
+	case LoopCurrent:
+		return "mA"
+	case AccelX, AccelY, AccelZ, Vibration:
+		return "m/s2"
+	case GyroX, GyroY, GyroZ:
+		return "deg/s"
+	case Temperature:
+		return "degC"
+	case Pressure:
+		return "Pa"
+	case Humidity:
+		return "%"
+	case Speed:
+		return "m/s"
+	case DoorOpen, Presence, EBike, Floor:
+		return "1"
 	}
 	return ""
 }
