@@ -61,11 +61,8 @@ const (
 	Critical Severity = "critical"
 )
 
-// quantities lists the known quantities for error messages; validity is
-// decided by Quantity.Unit so that a new quantity needs no change here.
-var quantities = []telemetry.Quantity{telemetry.PM1, telemetry.PM2_5, telemetry.PM10, telemetry.Distance, telemetry.WaterLevel}
-
 func quantityList() string {
+	quantities := telemetry.Quantities()
 	s := make([]string, len(quantities))
 	for i, q := range quantities {
 		s[i] = string(q)

@@ -141,3 +141,10 @@ type Ack struct {
 	Device string
 	Ranges Ranges
 }
+
+// Quantities lists every known quantity, in the order declared.
+func Quantities() []Quantity {
+	return []Quantity{PM1, PM2_5, PM4, PM10, Distance, WaterLevel, LoopCurrent, Rainfall,
+		AccelX, AccelY, AccelZ, GyroX, GyroY, GyroZ, Temperature, Pressure, Humidity,
+		DoorOpen, Presence, EBike, Speed, Floor, Vibration}
+}

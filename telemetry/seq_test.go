@@ -54,3 +54,11 @@ func TestTopics(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryQuantityHasAUnit(t *testing.T) {
+	for _, q := range Quantities() {
+		if q.Unit() == "" {
+			t.Errorf("quantity %q has no unit", q)
+		}
+	}
+}
