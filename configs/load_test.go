@@ -212,7 +212,7 @@ effective_to: 2019-12-31
 		want: []string{
 			"p.yaml: rules[0].clear_below (line 10): 80 is above the threshold (above: 75); an alert clears at or below it",
 			`p.yaml: rules[1].id (line 11): "pm25-15min-avg" is already the id of rules[0]`,
-			`p.yaml: rules[1].quantity (line 11): "pm25" is not a known quantity; use one of pm1, pm2_5, pm4, pm10, distance, water_level, loop_current, rainfall, accel_x, accel_y, accel_z, gyro_x, gyro_y, gyro_z, temperature, pressure, humidity, door_open, presence, ebike, speed, floor, vibration`,
+			`p.yaml: rules[1].quantity (line 11): "pm25" is not a known quantity; use one of ` + quantityList(),
 			"p.yaml: rules[1].window (line 11): 10s is out of range; use 1m to 24h",
 			`p.yaml: rules[1].aggregate (line 11): "max" is not a supported aggregate; use mean`,
 			"p.yaml: rules[1].above (line 11): 0 must be greater than 0",

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -40,7 +41,20 @@ const (
 	Speed       Quantity = "speed"       // car speed, m/s, positive up (edge detector)
 	Floor       Quantity = "floor"       // estimated floor number (edge detector)
 	Vibration   Quantity = "vibration"   // RMS of acceleration about its mean over a window, m/s²
+
+	// Events derived on the device (agent/edge). Value 1 means the
+	// condition began at Time, 0 that it ended. Events travel in the
+	// outbox's urgent lane.
+	EventTrapped        Quantity = "event_trapped"          // passenger trapped: car stopped, door closed, someone inside, too long
+	EventDoorOpenMoving Quantity = "event_door_open_moving" // door open while the car moves
+	EventOverspeed      Quantity = "event_overspeed"        // car speed above the configured limit
+	EventVibration      Quantity = "event_vibration"        // abnormal vibration (RMS over a window above the limit)
+	EventEBike          Quantity = "event_ebike"            // e-bike in the car
+	EventLocalAlarm     Quantity = "event_local_alarm"      // a local threshold alarm raised on the device while offline
 )
+
+// IsEvent reports whether q is an event rather than a measurement.
+func (q Quantity) IsEvent() bool { return strings.HasPrefix(string(q), "event_") }
 
 // Unit returns the unit a quantity is reported in, or "" when the quantity
 // is not one of the known constants. States (door, presence, e-bike) and
@@ -67,7 +81,8 @@ func (q Quantity) Unit() string {
 		return "%"
 	case Speed:
 		return "m/s"
-	case DoorOpen, Presence, EBike, Floor:
+	case DoorOpen, Presence, EBike, Floor, EventTrapped, EventDoorOpenMoving, EventOverspeed,
+		EventVibration, EventEBike, EventLocalAlarm:
 		return "1"
 	}
 	return ""
@@ -146,5 +161,6 @@ type Ack struct {
 func Quantities() []Quantity {
 	return []Quantity{PM1, PM2_5, PM4, PM10, Distance, WaterLevel, LoopCurrent, Rainfall,
 		AccelX, AccelY, AccelZ, GyroX, GyroY, GyroZ, Temperature, Pressure, Humidity,
-		DoorOpen, Presence, EBike, Speed, Floor, Vibration}
+		DoorOpen, Presence, EBike, Speed, Floor, Vibration,
+		EventTrapped, EventDoorOpenMoving, EventOverspeed, EventVibration, EventEBike, EventLocalAlarm}
 }
