@@ -45,13 +45,33 @@ type wireReading struct {
 	Value    float64
 	TimeMS   int64 // Unix milliseconds
 	Quality  uint8
+	Flags    uint8
+}
+
+type wireAggregate struct {
+	_        struct{} `cbor:",toarray"`
+	Sensor   string
+	Quantity string
+	MinuteMS int64
+	Count    uint32
+	Min      float64
+	Max      float64
+	Mean     float64
+}
+
+type wireCondensed struct {
+	_          struct{} `cbor:",toarray"`
+	First      uint64
+	Last       uint64
+	Aggregates []wireAggregate
 }
 
 type wireBatch struct {
-	_       struct{} `cbor:",toarray"`
-	Device  string
-	Replay  bool
-	Records []wireReading
+	_         struct{} `cbor:",toarray"`
+	Device    string
+	Replay    bool
+	Records   []wireReading
+	Condensed []wireCondensed
 }
 
 type wireRange struct {
@@ -98,6 +118,9 @@ func EncodeBatch(b Batch) ([]byte, error) {
 	for i, r := range b.Records {
 		w.Records[i] = toWire(r)
 	}
+	for _, c := range b.Condensed {
+		w.Condensed = append(w.Condensed, condensedToWire(c))
+	}
 	return encode(kindBatch, w)
 }
 
@@ -127,6 +150,19 @@ func DecodeBatch(p []byte) (Batch, error) {
 		}
 		prev = r.Seq
 		b.Records[i] = r.record()
+	}
+	for i, w := range w.Condensed {
+		c, err := w.condensed()
+		if err != nil {
+			return Batch{}, fmt.Errorf("%w: condensed block %d: %w", ErrPayload, i, err)
+		}
+		b.Condensed = append(b.Condensed, c)
+	}
+	if len(b.Records) == 0 && len(b.Condensed) == 0 {
+		return Batch{}, fmt.Errorf("%w: batch carries no records", ErrPayload)
+	}
+	if seqs := b.Seqs(); seqs.Count() != uint64(len(b.Records))+condensedCount(b.Condensed) {
+		return Batch{}, fmt.Errorf("%w: condensed ranges overlap each other or the records", ErrPayload)
 	}
 	return b, nil
 }
@@ -213,13 +249,78 @@ func UnmarshalRecord(p []byte) (Record, error) {
 func toWire(r Record) wireReading {
 	return wireReading{
 		Seq: r.Seq, Sensor: r.Sensor, Quantity: string(r.Quantity), Value: r.Value,
-		TimeMS: r.Time.UnixMilli(), Quality: uint8(r.Quality),
+		TimeMS: r.Time.UnixMilli(), Quality: uint8(r.Quality), Flags: uint8(r.Flags),
 	}
 }
 
 func (w wireReading) record() Record {
 	return Record{Seq: w.Seq, Reading: Reading{
 		Sensor: w.Sensor, Quantity: Quantity(w.Quantity), Value: w.Value,
-		Time: time.UnixMilli(w.TimeMS).UTC(), Quality: Quality(w.Quality),
+		Time: time.UnixMilli(w.TimeMS).UTC(), Quality: Quality(w.Quality), Flags: Flags(w.Flags),
 	}}
+}
+
+func condensedCount(cs []Condensed) uint64 {
+	var n uint64
+	for _, c := range cs {
+		n += c.Range.Len()
+	}
+	return n
+}
+
+// MarshalCondensed returns the compact form of one condensed block, for
+// the outbox.
+func MarshalCondensed(c Condensed) ([]byte, error) {
+	b, err := encMode.Marshal(condensedToWire(c))
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: encode condensed %v: %w", c.Range, err)
+	}
+	return b, nil
+}
+
+// UnmarshalCondensed parses what MarshalCondensed wrote.
+func UnmarshalCondensed(p []byte) (Condensed, error) {
+	var w wireCondensed
+	if err := decMode.Unmarshal(p, &w); err != nil {
+		return Condensed{}, fmt.Errorf("%w: condensed: %w", ErrPayload, err)
+	}
+	c, err := w.condensed()
+	if err != nil {
+		return Condensed{}, fmt.Errorf("%w: condensed: %w", ErrPayload, err)
+	}
+	return c, nil
+}
+
+func condensedToWire(c Condensed) wireCondensed {
+	w := wireCondensed{First: c.Range.First, Last: c.Range.Last, Aggregates: make([]wireAggregate, len(c.Aggregates))}
+	for i, a := range c.Aggregates {
+		w.Aggregates[i] = wireAggregate{Sensor: a.Sensor, Quantity: string(a.Quantity), MinuteMS: a.Minute.UnixMilli(),
+			Count: a.Count, Min: a.Min, Max: a.Max, Mean: a.Mean}
+	}
+	return w
+}
+
+func (w wireCondensed) condensed() (Condensed, error) {
+	if w.First == 0 || w.First > w.Last {
+		return Condensed{}, fmt.Errorf("range %d-%d is empty or starts at 0", w.First, w.Last)
+	}
+	c := Condensed{Range: Range{w.First, w.Last}, Aggregates: make([]Aggregate, len(w.Aggregates))}
+	var total uint64
+	for i, a := range w.Aggregates {
+		for _, v := range []float64{a.Min, a.Max, a.Mean} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return Condensed{}, fmt.Errorf("aggregate %d has value %v", i, v)
+			}
+		}
+		if a.Count == 0 || a.Min > a.Max || a.Sensor == "" || a.Quantity == "" || len(a.Sensor) > maxStringLen || len(a.Quantity) > maxStringLen {
+			return Condensed{}, fmt.Errorf("aggregate %d is malformed", i)
+		}
+		total += uint64(a.Count)
+		c.Aggregates[i] = Aggregate{Sensor: a.Sensor, Quantity: Quantity(a.Quantity), Minute: time.UnixMilli(a.MinuteMS).UTC(),
+			Count: a.Count, Min: a.Min, Max: a.Max, Mean: a.Mean}
+	}
+	if total != c.Range.Len() {
+		return Condensed{}, fmt.Errorf("aggregates count %d readings but the range %v holds %d", total, c.Range, c.Range.Len())
+	}
+	return c, nil
 }

@@ -147,3 +147,42 @@ func FuzzDecodeAck(f *testing.F) {
 		}
 	})
 }
+
+func TestCondensedRoundTripAndChecks(t *testing.T) {
+	minute := time.Date(2026, 11, 21, 8, 30, 0, 0, time.UTC)
+	b := Batch{Device: "d1", Replay: true, Condensed: []Condensed{{
+		Range: Range{First: 1, Last: 5},
+		Aggregates: []Aggregate{
+			{Sensor: "dust", Quantity: PM2_5, Minute: minute, Count: 3, Min: 30, Max: 40, Mean: 35},
+			{Sensor: "dust", Quantity: PM10, Minute: minute, Count: 2, Min: 50, Max: 60, Mean: 55},
+		},
+	}}, Records: []Record{{Seq: 6, Reading: Reading{Sensor: "dust", Quantity: PM2_5, Value: 31, Time: minute, Flags: ClockCorrected}}}}
+	p, err := EncodeBatch(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeBatch(p)
+	if err != nil || !reflect.DeepEqual(got, b) {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	if s := got.Seqs().String(); s != "[1-6]" {
+		t.Fatalf("Seqs = %s, want [1-6]", s)
+	}
+	bad := b
+	bad.Condensed = []Condensed{{Range: Range{First: 1, Last: 6}, Aggregates: b.Condensed[0].Aggregates}}
+	p, _ = EncodeBatch(bad)
+	if _, err := DecodeBatch(p); !errors.Is(err, ErrPayload) {
+		t.Fatalf("block whose counts do not add up to its range accepted: %v", err)
+	}
+	c, err := UnmarshalCondensed(must(MarshalCondensed(b.Condensed[0])))
+	if err != nil || !reflect.DeepEqual(c, b.Condensed[0]) {
+		t.Fatalf("condensed round trip: %+v %v", c, err)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

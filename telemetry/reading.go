@@ -1,7 +1,9 @@
 package telemetry
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -128,6 +130,64 @@ type Reading struct {
 	Value    float64   `json:"value"`    // in Quantity.Unit()
 	Time     time.Time `json:"time"`     // when the sensor produced it (event time); millisecond precision on the wire
 	Quality  Quality   `json:"quality"`
+	Flags    Flags     `json:"flags,omitempty"`
+}
+
+// Flags qualify a reading's timestamp. The zero value means a clock that
+// was synchronised when the reading was taken.
+type Flags uint8
+
+const (
+	// ClockUnsynced: the device's clock had never been synchronised when
+	// the reading was taken and could not be corrected since (for example
+	// the board rebooted before it synchronised). The time may be far off.
+	ClockUnsynced Flags = 1 << iota
+	// ClockCorrected: the reading was taken before the clock synchronised
+	// and its time was reconstructed from the boot-relative clock once it
+	// did.
+	ClockCorrected
+	// FutureTime is set by the collector when a reading's time was too far
+	// ahead of the moment it arrived.
+	FutureTime
+)
+
+var flagNames = []string{"clock_unsynced", "clock_corrected", "future_time"}
+
+// Names lists the set flags by name.
+func (f Flags) Names() []string {
+	var out []string
+	for i, n := range flagNames {
+		if f&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// MarshalJSON writes the flags as a list of names.
+func (f Flags) MarshalJSON() ([]byte, error) {
+	names := f.Names()
+	if names == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(names)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (f *Flags) UnmarshalJSON(b []byte) error {
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		return err
+	}
+	*f = 0
+	for _, n := range names {
+		i := slices.Index(flagNames, n)
+		if i < 0 {
+			return fmt.Errorf("telemetry: unknown flag %q", n)
+		}
+		*f |= 1 << i
+	}
+	return nil
 }
 
 // Stream names the series a reading belongs to within its device.
@@ -145,9 +205,43 @@ type Record struct {
 type Batch struct {
 	Device  string
 	Records []Record
+	// Condensed holds ranges of readings that the device condensed into
+	// per-minute aggregates when its disk budget ran short. Their sequence
+	// numbers count as delivered.
+	Condensed []Condensed
 	// Replay is true when the records are backlog from an outage rather
 	// than live readings.
 	Replay bool
+}
+
+// Condensed stands for the readings with sequence numbers in Range, which
+// the device replaced by per-stream, per-minute aggregates.
+type Condensed struct {
+	Range      Range       `json:"range"`
+	Aggregates []Aggregate `json:"aggregates"`
+}
+
+// Aggregate summarises one stream's readings in one minute.
+type Aggregate struct {
+	Sensor   string    `json:"sensor"`
+	Quantity Quantity  `json:"quantity"`
+	Minute   time.Time `json:"minute"` // start of the minute
+	Count    uint32    `json:"count"`
+	Min      float64   `json:"min"`
+	Max      float64   `json:"max"`
+	Mean     float64   `json:"mean"`
+}
+
+// Seqs is the set of sequence numbers a batch carries, raw and condensed.
+func (b Batch) Seqs() Ranges {
+	var rs Ranges
+	for _, r := range b.Records {
+		rs = rs.Add(Range{r.Seq, r.Seq})
+	}
+	for _, c := range b.Condensed {
+		rs = rs.Add(c.Range)
+	}
+	return rs
 }
 
 // Ack is what the collector publishes on a device's ack topic once it has
