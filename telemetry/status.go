@@ -33,10 +33,10 @@ type Status struct {
 // Heartbeat is the JSON payload a device publishes on its heartbeat topic
 // at its heartbeat interval.
 type Heartbeat struct {
-	Time       time.Time `json:"time"`
-	Interval   Duration  `json:"interval"` // until the next heartbeat
-	ConfigHash string    `json:"config_hash"`
-	Clock      string    `json:"clock"` // "synced" or "unsynced"
+	Time       time.Time              `json:"time"`
+	Interval   Duration               `json:"interval"` // until the next heartbeat
+	ConfigHash string                 `json:"config_hash"`
+	Clock      string                 `json:"clock"` // "synced" or "unsynced"
 	Outbox     OutboxState            `json:"outbox"`
 	Sensors    map[string]SensorState `json:"sensors"`
 }
