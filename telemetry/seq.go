@@ -143,3 +143,35 @@ func (rs Ranges) String() string {
 	}
 	return "[" + strings.Join(parts, ",") + "]"
 }
+
+// Subtract returns the sequence numbers in rs that are not in other.
+func (rs Ranges) Subtract(other Ranges) Ranges {
+	var out Ranges
+	j := 0
+	for _, r := range rs {
+		cur := r
+		for j < len(other) && other[j].Last < cur.First {
+			j++
+		}
+		k := j
+		for k < len(other) && other[k].First <= cur.Last {
+			o := other[k]
+			if o.First > cur.First {
+				out = append(out, Range{cur.First, o.First - 1})
+			}
+			if o.Last >= cur.Last {
+				cur.First = cur.Last + 1 // consumed
+				break
+			}
+			cur.First = o.Last + 1
+			k++
+		}
+		if cur.First <= cur.Last {
+			out = append(out, cur)
+		}
+	}
+	return out
+}
+
+// Covers reports whether every sequence number of other is in rs.
+func (rs Ranges) Covers(other Ranges) bool { return len(other.Subtract(rs)) == 0 }

@@ -1,6 +1,10 @@
 package telemetry
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestRanges(t *testing.T) {
 	tests := []struct {
@@ -60,5 +64,38 @@ func TestEveryQuantityHasAUnit(t *testing.T) {
 		if q.Unit() == "" {
 			t.Errorf("quantity %q has no unit", q)
 		}
+	}
+}
+
+func TestSubtract(t *testing.T) {
+	tests := []struct{ a, b, want string }{
+		{"[1-10]", "[3-4,8]", "[1-2,5-7,9-10]"},
+		{"[1-10]", "[]", "[1-10]"},
+		{"[1-10]", "[1-10]", "[]"},
+		{"[1-3,7-9]", "[2-8]", "[1,9]"},
+		{"[5]", "[1-4,6-9]", "[5]"},
+		{"[1-2,4-5]", "[0-100]", "[]"},
+	}
+	parse := func(s string) Ranges {
+		var rs Ranges
+		for _, p := range strings.Split(strings.Trim(s, "[]"), ",") {
+			if p == "" {
+				continue
+			}
+			var a, b uint64
+			if n, _ := fmt.Sscanf(p, "%d-%d", &a, &b); n == 1 {
+				b = a
+			}
+			rs = rs.Add(Range{a, b})
+		}
+		return rs
+	}
+	for _, tt := range tests {
+		if got := parse(tt.a).Subtract(parse(tt.b)).String(); got != tt.want {
+			t.Errorf("%s − %s = %s, want %s", tt.a, tt.b, got, tt.want)
+		}
+	}
+	if !parse("[1-10]").Covers(parse("[2-3,9]")) || parse("[1-10]").Covers(parse("[9-11]")) {
+		t.Error("Covers")
 	}
 }

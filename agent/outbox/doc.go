@@ -7,12 +7,31 @@
 // again. Appends that arrive while a commit is running are grouped into
 // the next one (one fsync for many readings).
 //
+// Two lanes: events (telemetry.Quantity.IsEvent: a trapped passenger, a
+// local alarm) go to the urgent lane, measurements to the data lane. The
+// uplink drains the urgent lane first. Sequence numbers are shared by both
+// lanes, so the collector sees one gap-free series per device.
+//
+// A byte budget bounds the file. bbolt files never shrink, so the outbox
+// budgets the file, not the records: it keeps the bytes in use below a
+// high-water mark and makes bbolt grow the file in small steps. When an
+// append pushes the bytes in use over the mark, the oldest raw readings of
+// the data lane are condensed into per-stream, per-minute aggregates (min,
+// max, mean, count) that keep their sequence numbers, instead of being
+// dropped. Records the uplink has leased (sent and awaiting an ack) are
+// never condensed, so a batch in flight and its ack always match what is on
+// disk.
+//
 // Bucket layout (schema version 1):
 //
-//	meta  "schema"   → uint64 schema version
-//	      "next_seq" → uint64, the sequence number the next reading gets (starts at 1)
-//	      "depth"    → uint64, how many records the data bucket holds
-//	data  seq (8-byte big-endian) → telemetry.MarshalRecord
+//	meta    "schema"    → uint64 schema version
+//	        "next_seq"  → uint64, the sequence number the next reading gets (starts at 1)
+//	        "depth"     → uint64, sequence numbers held (raw and condensed)
+//	        "condensed" → uint64, readings condensed since the outbox was created
+//	        "unsynced"  → the current boot's unsynchronised-clock span (see clock.go)
+//	urgent  seq (8-byte big-endian) → 'R' + telemetry.MarshalRecord
+//	data    seq (8-byte big-endian) → 'R' + telemetry.MarshalRecord
+//	                                  'C' + telemetry.MarshalCondensed (keyed by its first seq)
 //
 // Records leave the outbox only through Ack, which the uplink calls with
 // the ranges the collector acknowledged.

@@ -16,11 +16,19 @@ import (
 const schemaVersion = 1
 
 var (
-	bucketMeta = []byte("meta")
-	bucketData = []byte("data")
-	keySchema  = []byte("schema")
-	keyNextSeq = []byte("next_seq")
-	keyDepth   = []byte("depth")
+	bucketMeta   = []byte("meta")
+	bucketUrgent = []byte("urgent")
+	bucketData   = []byte("data")
+	keySchema    = []byte("schema")
+	keyNextSeq   = []byte("next_seq")
+	keyDepth     = []byte("depth")
+	keyCondensed = []byte("condensed")
+)
+
+// Entry tags, the first byte of every value in a lane bucket.
+const (
+	tagRecord    = 'R'
+	tagCondensed = 'C'
 )
 
 // ErrClosed is returned by an outbox used after Close.
@@ -33,19 +41,34 @@ type Opts struct {
 	LockTimeout time.Duration
 	// MaxGroup is the most readings one commit takes. 0 means 4096.
 	MaxGroup int
+	// Budget is the most bytes the file may take on disk. 0 means no
+	// budget. Budgets below 1 MiB are raised to 1 MiB: bbolt needs room
+	// for its own pages.
+	Budget int64
+	// Linger is how long the committer waits for more appends before
+	// committing a group that is not full. 0 commits at once; a few
+	// milliseconds trade latency for fewer fsyncs under many writers.
+	Linger time.Duration
 }
 
 // Outbox is a durable queue of readings numbered by sequence. It is safe
 // for concurrent use.
 type Outbox struct {
-	db       *bolt.DB
-	path     string
-	maxGroup int
-	reqs     chan *appendReq
+	db   *bolt.DB
+	path string
+	o    Opts
+	reqs chan *appendReq
+
+	// leaseMu guards leased and is held across every read that leases
+	// entries and across every condensing transaction, so that an entry
+	// is never condensed between being read and being leased.
+	leaseMu sync.Mutex
+	leased  telemetry.Ranges
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close to stop the committer
 	stopped   chan struct{} // closed by the committer when it returns
+	budget budgetState
 }
 
 type appendReq struct {
@@ -68,6 +91,9 @@ func Open(path string, opts *Opts) (*Outbox, error) {
 	if o.MaxGroup <= 0 {
 		o.MaxGroup = 4096
 	}
+	if o.Budget > 0 && o.Budget < minBudget {
+		o.Budget = minBudget
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
@@ -75,12 +101,17 @@ func Open(path string, opts *Opts) (*Outbox, error) {
 		}
 		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
 	}
+	if o.Budget > 0 {
+		// Grow the file in small steps so that it tracks the bytes in use
+		// (bbolt's default step is 16 MiB).
+		db.AllocSize = int(allocStep(o.Budget))
+	}
 	if err := db.Update(initSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
 	}
 	ob := &Outbox{
-		db: db, path: path, maxGroup: o.MaxGroup,
+		db: db, path: path, o: o,
 		reqs:    make(chan *appendReq),
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -94,8 +125,10 @@ func initSchema(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.CreateBucketIfNotExists(bucketData); err != nil {
-		return err
+	for _, b := range [][]byte{bucketUrgent, bucketData} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
 	}
 	switch v := getUint(meta, keySchema); v {
 	case 0:
@@ -142,17 +175,7 @@ func (o *Outbox) commitLoop() {
 		case <-o.done:
 			return
 		}
-		group, n := []*appendReq{first}, len(first.readings)
-	gather:
-		for n < o.maxGroup {
-			select {
-			case r := <-o.reqs:
-				group = append(group, r)
-				n += len(r.readings)
-			default:
-				break gather
-			}
-		}
+		group := o.gather(first)
 		err := o.commit(group)
 		for _, r := range group {
 			if err != nil {
@@ -160,12 +183,45 @@ func (o *Outbox) commitLoop() {
 			}
 			close(r.done)
 		}
+		if err == nil && o.o.Budget > 0 {
+			o.enforceBudget()
+		}
 	}
+}
+
+// gather collects the requests already waiting behind first, up to
+// MaxGroup readings, waiting up to Linger for more.
+func (o *Outbox) gather(first *appendReq) []*appendReq {
+	group, n := []*appendReq{first}, len(first.readings)
+	var linger <-chan time.Time
+	if o.o.Linger > 0 {
+		t := time.NewTimer(o.o.Linger)
+		defer t.Stop()
+		linger = t.C
+	}
+	for n < o.o.MaxGroup {
+		var r *appendReq
+		select {
+		case r = <-o.reqs:
+		default:
+			if linger == nil {
+				return group
+			}
+			select {
+			case r = <-o.reqs:
+			case <-linger:
+				return group
+			}
+		}
+		group = append(group, r)
+		n += len(r.readings)
+	}
+	return group
 }
 
 func (o *Outbox) commit(group []*appendReq) error {
 	err := o.db.Update(func(tx *bolt.Tx) error {
-		meta, data := tx.Bucket(bucketMeta), tx.Bucket(bucketData)
+		meta, urgent, data := tx.Bucket(bucketMeta), tx.Bucket(bucketUrgent), tx.Bucket(bucketData)
 		next := getUint(meta, keyNextSeq)
 		var added uint64
 		for _, r := range group {
@@ -175,7 +231,11 @@ func (o *Outbox) commit(group []*appendReq) error {
 				if err != nil {
 					return err
 				}
-				if err := data.Put(seqKey(next), v); err != nil {
+				lane := data
+				if rd.Quantity.IsEvent() {
+					lane = urgent
+				}
+				if err := lane.Put(seqKey(next), append([]byte{tagRecord}, v...)); err != nil {
 					return err
 				}
 				next++
@@ -191,78 +251,6 @@ func (o *Outbox) commit(group []*appendReq) error {
 		return fmt.Errorf("outbox: commit: %w", err)
 	}
 	return nil
-}
-
-// Pending returns up to max records with sequence numbers above after, in
-// ascending order.
-func (o *Outbox) Pending(after uint64, max int) ([]telemetry.Record, error) {
-	var recs []telemetry.Record
-	err := o.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketData).Cursor()
-		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(recs) < max; k, v = c.Next() {
-			r, err := telemetry.UnmarshalRecord(v)
-			if err != nil {
-				return fmt.Errorf("record %d: %w", binary.BigEndian.Uint64(k), err)
-			}
-			recs = append(recs, r)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("outbox: pending: %w", err)
-	}
-	return recs, nil
-}
-
-// Ack deletes the records in ranges, which the collector has stored, and
-// returns how many it deleted. Ranges that hold records already deleted,
-// or never given, are ignored: acknowledgements may repeat.
-func (o *Outbox) Ack(ranges telemetry.Ranges) (int, error) {
-	var deleted uint64
-	err := o.db.Update(func(tx *bolt.Tx) error {
-		meta, data := tx.Bucket(bucketMeta), tx.Bucket(bucketData)
-		c := data.Cursor()
-		for _, r := range ranges {
-			for k, _ := c.Seek(seqKey(r.First)); k != nil && binary.BigEndian.Uint64(k) <= r.Last; k, _ = c.Next() {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-				deleted++
-			}
-		}
-		if deleted == 0 {
-			return nil
-		}
-		return putUint(meta, keyDepth, getUint(meta, keyDepth)-deleted)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("outbox: ack %v: %w", ranges, err)
-	}
-	return int(deleted), nil
-}
-
-// Stats describes the outbox at one moment.
-type Stats struct {
-	Depth     uint64 // records waiting for acknowledgement
-	OldestSeq uint64 // lowest waiting sequence number; 0 when empty
-	NextSeq   uint64 // the sequence number the next reading gets
-}
-
-// Stats reads the outbox's counters.
-func (o *Outbox) Stats() (Stats, error) {
-	var s Stats
-	err := o.db.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		s.Depth, s.NextSeq = getUint(meta, keyDepth), getUint(meta, keyNextSeq)
-		if k, _ := tx.Bucket(bucketData).Cursor().First(); k != nil {
-			s.OldestSeq = binary.BigEndian.Uint64(k)
-		}
-		return nil
-	})
-	if err != nil {
-		return Stats{}, fmt.Errorf("outbox: stats: %w", err)
-	}
-	return s, nil
 }
 
 // Path is the outbox's file.

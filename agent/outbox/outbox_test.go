@@ -54,10 +54,7 @@ func TestSequenceSurvivesReopenAndAck(t *testing.T) {
 	if r.First != 4 || r.Last != 4 {
 		t.Fatalf("after reopen got seq %v, want 4: a sequence number was given twice", r)
 	}
-	recs, err := ob.Pending(0, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := records(t, ob, Data, 0, 0, 10)
 	if len(recs) != 2 || recs[0].Seq != 3 || recs[1].Seq != 4 || recs[0].Value != 3 || !recs[1].Time.Equal(reading(4).Time) {
 		t.Fatalf("pending = %+v, want seqs 3 and 4 with their values", recs)
 	}
@@ -65,7 +62,7 @@ func TestSequenceSurvivesReopenAndAck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st != (Stats{Depth: 2, OldestSeq: 3, NextSeq: 5}) {
+	if st.Depth != 2 || st.OldestSeq != 3 || st.NextSeq != 5 || !st.OldestTime.Equal(reading(3).Time) {
 		t.Fatalf("stats = %+v", st)
 	}
 	// Acks may repeat and may name records never given.
@@ -81,10 +78,7 @@ func TestPendingAfterAndLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	recs, err := ob.Pending(4, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := records(t, ob, Data, 4, 0, 3)
 	var got []uint64
 	for _, r := range recs {
 		got = append(got, r.Seq)
@@ -142,4 +136,20 @@ func TestClosedAndLocked(t *testing.T) {
 	if _, err := ob.Append(context.Background(), reading(1)); err != ErrClosed {
 		t.Fatalf("append after close: %v, want ErrClosed", err)
 	}
+}
+
+func records(t *testing.T, ob *Outbox, lane Lane, after, before uint64, max int) []telemetry.Record {
+	t.Helper()
+	es, err := ob.Pending(lane, after, before, max)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []telemetry.Record
+	for _, e := range es {
+		if e.Record == nil {
+			t.Fatalf("entry %v is condensed; want raw records", e.Range())
+		}
+		out = append(out, *e.Record)
+	}
+	return out
 }

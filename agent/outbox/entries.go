@@ -1,0 +1,232 @@
+package outbox
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+// Lane is one of the outbox's two queues.
+type Lane int
+
+const (
+	Urgent Lane = iota // events: always sent first
+	Data               // measurements
+)
+
+func (l Lane) bucket() []byte {
+	if l == Urgent {
+		return bucketUrgent
+	}
+	return bucketData
+}
+
+func (l Lane) String() string {
+	if l == Urgent {
+		return "urgent"
+	}
+	return "data"
+}
+
+// Entry is one item of a lane: a raw record or a condensed block. Exactly
+// one of Record and Condensed is set.
+type Entry struct {
+	Record    *telemetry.Record
+	Condensed *telemetry.Condensed
+}
+
+// Range is the sequence numbers the entry stands for.
+func (e Entry) Range() telemetry.Range {
+	if e.Record != nil {
+		return telemetry.Range{First: e.Record.Seq, Last: e.Record.Seq}
+	}
+	return e.Condensed.Range
+}
+
+// Size is how much of a batch the entry takes: 1 for a record, the number
+// of aggregates for a condensed block.
+func (e Entry) Size() int {
+	if e.Record != nil {
+		return 1
+	}
+	return len(e.Condensed.Aggregates)
+}
+
+func decodeEntry(k, v []byte) (Entry, error) {
+	if len(v) == 0 {
+		return Entry{}, fmt.Errorf("entry %d is empty", binary.BigEndian.Uint64(k))
+	}
+	switch v[0] {
+	case tagRecord:
+		r, err := telemetry.UnmarshalRecord(v[1:])
+		if err != nil {
+			return Entry{}, fmt.Errorf("record %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		return Entry{Record: &r}, nil
+	case tagCondensed:
+		c, err := telemetry.UnmarshalCondensed(v[1:])
+		if err != nil {
+			return Entry{}, fmt.Errorf("condensed block at %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		return Entry{Condensed: &c}, nil
+	}
+	return Entry{}, fmt.Errorf("entry %d has unknown tag %q", binary.BigEndian.Uint64(k), v[0])
+}
+
+// Pending returns the lane's entries whose first sequence number lies in
+// (after, before) — before 0 means no upper bound — in ascending order,
+// taking up to max batch slots (see Entry.Size; at least one entry is
+// returned when any is pending). The entries are leased: they will not be
+// condensed until they are acknowledged or Release is called.
+func (o *Outbox) Pending(lane Lane, after, before uint64, max int) ([]Entry, error) {
+	o.leaseMu.Lock()
+	defer o.leaseMu.Unlock()
+	var out []Entry
+	size := 0
+	err := o.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(lane.bucket()).Cursor()
+		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+			if before != 0 && binary.BigEndian.Uint64(k) >= before {
+				break
+			}
+			e, err := decodeEntry(k, v)
+			if err != nil {
+				return err
+			}
+			if len(out) > 0 && size+e.Size() > max {
+				break
+			}
+			out = append(out, e)
+			size += e.Size()
+			if size >= max {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: pending %s: %w", lane, err)
+	}
+	for _, e := range out {
+		o.leased = o.leased.Add(e.Range())
+	}
+	return out, nil
+}
+
+// Release drops every lease: the uplink calls it when it gives up on the
+// batches in flight and will read them again.
+func (o *Outbox) Release() {
+	o.leaseMu.Lock()
+	o.leased = nil
+	o.leaseMu.Unlock()
+}
+
+// Ack deletes the entries the collector has stored — records whose
+// sequence number is in ranges, condensed blocks whose whole range is — and
+// returns how many sequence numbers it deleted. Acks may repeat and may
+// name sequence numbers never given or already deleted.
+func (o *Outbox) Ack(ranges telemetry.Ranges) (uint64, error) {
+	var deleted uint64
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		for _, lane := range []Lane{Urgent, Data} {
+			b := tx.Bucket(lane.bucket())
+			// Collect, then delete: deleting under a cursor and then
+			// calling Next is not something bbolt promises to handle.
+			var keys [][]byte
+			c := b.Cursor()
+			for _, r := range ranges {
+				for k, v := c.Seek(seqKey(r.First)); k != nil && binary.BigEndian.Uint64(k) <= r.Last; k, v = c.Next() {
+					n := uint64(1)
+					if len(v) > 0 && v[0] == tagCondensed {
+						e, err := decodeEntry(k, v)
+						if err != nil {
+							return err
+						}
+						if !ranges.Covers(telemetry.Ranges{e.Condensed.Range}) {
+							continue
+						}
+						n = e.Condensed.Range.Len()
+					}
+					keys = append(keys, append([]byte(nil), k...))
+					deleted += n
+				}
+			}
+			for _, k := range keys {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		if deleted == 0 {
+			return nil
+		}
+		return putUint(meta, keyDepth, getUint(meta, keyDepth)-deleted)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("outbox: ack %v: %w", ranges, err)
+	}
+	o.leaseMu.Lock()
+	o.leased = o.leased.Subtract(ranges)
+	o.leaseMu.Unlock()
+	return deleted, nil
+}
+
+// Stats describes the outbox at one moment.
+type Stats struct {
+	Depth       uint64    // sequence numbers waiting for acknowledgement, raw and condensed
+	UrgentDepth uint64    // of which events in the urgent lane
+	OldestSeq   uint64    // lowest waiting sequence number; 0 when empty
+	OldestTime  time.Time // time of the oldest waiting raw reading; zero when none
+	NextSeq     uint64    // the sequence number the next reading gets
+	Condensed   uint64    // readings condensed into aggregates since the outbox was created
+	Budget      int64     // the byte budget; 0 means none
+	UsedBytes   int64     // bytes of the file in use (file size less free pages)
+	FileBytes   int64     // the file's size
+	OverBudget  uint64    // times the budget could not be met by condensing
+	LastError   string    // the last condensing failure, "" if none
+}
+
+// Stats reads the outbox's counters.
+func (o *Outbox) Stats() (Stats, error) {
+	s := Stats{Budget: o.o.Budget}
+	err := o.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		s.Depth, s.NextSeq, s.Condensed = getUint(meta, keyDepth), getUint(meta, keyNextSeq), getUint(meta, keyCondensed)
+		s.UrgentDepth = uint64(tx.Bucket(bucketUrgent).Stats().KeyN)
+		for _, lane := range []Lane{Urgent, Data} {
+			k, v := tx.Bucket(lane.bucket()).Cursor().First()
+			if k == nil {
+				continue
+			}
+			if seq := binary.BigEndian.Uint64(k); s.OldestSeq == 0 || seq < s.OldestSeq {
+				s.OldestSeq = seq
+			}
+			if e, err := decodeEntry(k, v); err == nil && e.Record != nil {
+				if s.OldestTime.IsZero() || e.Record.Time.Before(s.OldestTime) {
+					s.OldestTime = e.Record.Time
+				}
+			} else if err == nil {
+				for _, a := range e.Condensed.Aggregates {
+					if s.OldestTime.IsZero() || a.Minute.Before(s.OldestTime) {
+						s.OldestTime = a.Minute
+					}
+				}
+			}
+		}
+		s.FileBytes, s.UsedBytes = o.sizes(tx)
+		return nil
+	})
+	if err != nil {
+		return Stats{}, fmt.Errorf("outbox: stats: %w", err)
+	}
+	s.OverBudget = o.budget.over.Load()
+	if p := o.budget.lastErr.Load(); p != nil {
+		s.LastError = *p
+	}
+	return s, nil
+}
