@@ -8,7 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/xiuhua/xiuhua/agent/clock"
 	"github.com/xiuhua/xiuhua/agent/outbox"
 	"github.com/xiuhua/xiuhua/agent/sampler"
 	"github.com/xiuhua/xiuhua/agent/uplink"
@@ -17,25 +22,47 @@ import (
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
+// Opts adjusts an agent beyond its config.
+type Opts struct {
+	// Clock is the board's clock; nil means clock.System when the config
+	// requires synchronisation and clock.Trusted otherwise.
+	Clock  clock.Clock
+	Logger *slog.Logger // nil means discard
+}
+
 // Agent is one device's pipeline.
 type Agent struct {
 	cfg      *configs.Agent
 	env      sensor.Env
 	log      *slog.Logger
+	clk      clock.Clock
 	samplers []*sampler.Sampler
 
 	mu sync.Mutex // guards ob and up, which Run sets and Status reads
 	ob *outbox.Outbox
 	up *uplink.Uplink
+
+	started  time.Time
+	synced   atomic.Bool   // the clock is synchronised (or trusted)
+	appended atomic.Uint64 // readings committed since start
 }
 
 // New checks cfg against the registered drivers and builds the pipeline.
 // It opens nothing: Run does.
-func New(cfg *configs.Agent, env sensor.Env, log *slog.Logger) (*Agent, error) {
+func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
+	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &Agent{cfg: cfg, env: env, log: log.With("device", cfg.Device.ID)}
+	clk := opts.Clock
+	if clk == nil {
+		if cfg.Clock.Requires() {
+			clk = clock.System{}
+		} else {
+			clk = clock.Trusted{}
+		}
+	}
+	a := &Agent{cfg: cfg, env: env, log: log.With("device", cfg.Device.ID), clk: clk}
 	for i, s := range cfg.Sensors {
 		spec := sensor.Spec{
 			Name: s.Name, Driver: s.Driver, Params: s.Params, Interval: s.Interval.D(),
@@ -52,13 +79,28 @@ func New(cfg *configs.Agent, env sensor.Env, log *slog.Logger) (*Agent, error) {
 	return a, nil
 }
 
-// store is the samplers' sink: commit, then wake the uplink.
+// store is the samplers' sink: stamp the clock's state, commit, then wake
+// the uplink.
 func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 	a.mu.Lock()
 	ob, up := a.ob, a.up
 	a.mu.Unlock()
-	if _, err := ob.Append(ctx, rs...); err != nil {
+	unsynced := !a.synced.Load()
+	if unsynced {
+		for i := range rs {
+			rs[i].Flags |= telemetry.ClockUnsynced
+		}
+	}
+	r, err := ob.Append(ctx, rs...)
+	if err != nil {
 		return err
+	}
+	a.appended.Add(uint64(len(rs)))
+	if unsynced {
+		if err := ob.MarkUnsynced(a.clk.BootID(), clock.Epoch(a.clk), r); err != nil {
+			// The readings are safe; they will travel flagged as unsynced.
+			a.log.Warn("agent: cannot record the unsynchronised span", "err", err)
+		}
 	}
 	up.Notify()
 	return nil
@@ -72,15 +114,19 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("agent: outbox directory: %w", err)
 	}
-	ob, err := outbox.Open(path, nil)
+	ob, err := outbox.Open(path, &outbox.Opts{Budget: int64(a.cfg.Outbox.BudgetMB) << 20})
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}
 	defer ob.Close()
+	a.started = time.Now()
+	a.synced.Store(!a.cfg.Clock.Requires() || a.clk.Synced())
 	u := a.cfg.Uplink
 	up, err := uplink.New(a.cfg.Device.ID, ob, uplink.Opts{
 		Broker: u.Broker, ClientID: u.ClientID, Username: u.Username, Password: u.Password,
-		BatchMax: u.BatchMax, MaxInFlight: u.MaxInFlight, AckTimeout: u.AckTimeout.D(), Logger: a.log,
+		BatchMax: u.BatchMax, MaxInFlight: u.MaxInFlight, AckTimeout: u.AckTimeout.D(), ReplayRate: u.ReplayRate,
+		Heartbeat: a.heartbeat, HeartbeatInterval: u.Heartbeat.D(), ConfigHash: a.cfg.Hash(),
+		HoldData: a.holdData, Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
@@ -89,39 +135,56 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.ob, a.up = ob, up
 	a.mu.Unlock()
 	st, _ := ob.Stats()
-	a.log.Info("agent: started", "sensors", len(a.samplers), "outbox", path, "outbox_depth", st.Depth, "next_seq", st.NextSeq, "config_hash", a.cfg.Hash())
+	a.log.Info("agent: started", "sensors", len(a.samplers), "outbox", path, "outbox_depth", st.Depth,
+		"next_seq", st.NextSeq, "config_hash", a.cfg.Hash(), "clock_synced", a.synced.Load())
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = fmt.Errorf("agent: %s: %w", name, err)
-				}
-				mu.Unlock()
-				cancel() // a broken outbox stops the whole agent
-			}
-		}()
-	}
+	g, ctx := errgroup.WithContext(ctx)
 	for _, s := range a.samplers {
-		run("sampler "+s.Name(), s.Run)
+		g.Go(func() error { return s.Run(ctx) })
 	}
-	run("uplink", up.Run)
-	wg.Wait()
+	g.Go(func() error { return up.Run(ctx) })
+	if !a.synced.Load() {
+		g.Go(func() error { return a.watchClock(ctx, ob) })
+	}
+	err = g.Wait()
 	a.log.Info("agent: stopped")
-	if firstErr != nil && !errors.Is(firstErr, context.Canceled) {
-		return firstErr
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("agent: %w", err)
 	}
 	return nil
+}
+
+// holdData keeps readings back while the clock may still be corrected.
+func (a *Agent) holdData() bool {
+	return !a.synced.Load() && time.Since(a.started) < a.cfg.Clock.SyncWait.D()
+}
+
+// watchClock waits for the clock to synchronise, then corrects the
+// readings taken before.
+func (a *Agent) watchClock(ctx context.Context, ob *outbox.Outbox) error {
+	a.log.Warn("agent: clock not synchronised; holding readings until it is", "sync_wait", a.cfg.Clock.SyncWait.D())
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if !a.clk.Synced() {
+			continue
+		}
+		n, err := ob.CorrectClock(a.clk.BootID(), clock.Epoch(a.clk))
+		if err != nil {
+			return err
+		}
+		a.synced.Store(true)
+		a.log.Info("agent: clock synchronised; readings corrected", "corrected", n)
+		a.mu.Lock()
+		a.up.Notify()
+		a.mu.Unlock()
+		return nil
+	}
 }
 
 // Status is a snapshot of the agent's parts, for probes and heartbeats.
@@ -147,4 +210,44 @@ func (a *Agent) Status() (Status, error) {
 	s.Outbox, err = ob.Stats()
 	s.Uplink = up.Stats()
 	return s, err
+}
+
+// heartbeat builds the heartbeat the uplink publishes.
+func (a *Agent) heartbeat() telemetry.Heartbeat {
+	st, _ := a.Status()
+	now := time.Now()
+	hb := telemetry.Heartbeat{Time: now.UTC(), ConfigHash: a.cfg.Hash(), Clock: "synced", Sensors: map[string]telemetry.SensorState{}}
+	if !a.synced.Load() {
+		hb.Clock = "unsynced"
+	}
+	o := st.Outbox
+	hb.Outbox = telemetry.OutboxState{Depth: o.Depth, NextSeq: o.NextSeq, BudgetBytes: o.Budget, UsedBytes: o.UsedBytes, Condensed: o.Condensed}
+	if !o.OldestTime.IsZero() {
+		hb.Outbox.OldestAgeS = now.Sub(o.OldestTime).Seconds()
+	}
+	if mins := now.Sub(a.started).Minutes(); mins > 0 {
+		hb.Outbox.ReadingsPerMin = float64(a.appended.Load()) / max(mins, 1)
+	}
+	hb.Outbox.AutonomyHours = autonomy(o, hb.Outbox.ReadingsPerMin)
+	for name, s := range st.Samplers {
+		hb.Sensors[name] = telemetry.SensorState{Open: s.Open, Samples: s.Samples, Errors: s.Errors, LastErr: s.LastErr}
+	}
+	return hb
+}
+
+// autonomy estimates the hours of offline operation left before the
+// outbox starts condensing, at perMin readings a minute.
+func autonomy(o outbox.Stats, perMin float64) float64 {
+	if o.Budget <= 0 || perMin <= 0 {
+		return 0
+	}
+	perReading := 64.0 // bytes per raw reading in bbolt, a measured typical value
+	if o.Depth > 100 && o.UsedBytes > 0 {
+		perReading = float64(o.UsedBytes) / float64(o.Depth)
+	}
+	room := 0.75*float64(o.Budget) - float64(o.UsedBytes)
+	if room <= 0 {
+		return 0
+	}
+	return room / perReading / perMin / 60
 }

@@ -15,6 +15,7 @@ type Agent struct {
 	Sensors []Sensor `yaml:"sensors"` // at least one
 	Outbox  Outbox   `yaml:"outbox"`
 	Uplink  Uplink   `yaml:"uplink"`
+	Clock   Clock    `yaml:"clock"`
 
 	hash string
 }
@@ -58,7 +59,29 @@ type I2C struct {
 // Outbox is the agent's local store of readings not yet acknowledged.
 type Outbox struct {
 	Path string `yaml:"path"` // required; the bbolt file, relative to the config file's directory
+	// BudgetMB is the most disk the outbox file may take, in MiB: default
+	// 64, 1 to 65536. Past 75% of it the oldest readings are condensed
+	// into per-minute aggregates rather than dropped.
+	BudgetMB int `yaml:"budget_mb"`
 }
+
+// Clock says how far the agent trusts its board's clock.
+type Clock struct {
+	// RequireSync holds readings (events still go) until the kernel
+	// reports the clock synchronised, then corrects their times by the
+	// step: default true, for boards without a real-time clock. Set false
+	// on boards whose clock is right from boot (an RTC kept by the
+	// kernel, or a simulator).
+	RequireSync *bool `yaml:"require_sync"`
+	// SyncWait is the longest readings are held for a synchronisation:
+	// default 10m, 0s to 24h. After it they are sent flagged
+	// clock_unsynced, and corrected if the clock syncs later while they
+	// are still held.
+	SyncWait Duration `yaml:"sync_wait"`
+}
+
+// Requires reports RequireSync with its default.
+func (c Clock) Requires() bool { return c.RequireSync == nil || *c.RequireSync }
 
 // Uplink is how the agent reaches the MQTT broker.
 type Uplink struct {
@@ -75,6 +98,13 @@ type Uplink struct {
 	// MaxInFlight is how many batches may await acknowledgement at once:
 	// default 4, 1 to 64.
 	MaxInFlight int `yaml:"max_in_flight"`
+	// ReplayRate bounds how fast a backlog is replayed after an outage,
+	// in readings per second: default 0, no bound beyond the in-flight
+	// window. Live readings always go first.
+	ReplayRate float64 `yaml:"replay_rate"`
+	// Heartbeat is the interval of the status heartbeat: default 60s,
+	// 1s to 1h.
+	Heartbeat Duration `yaml:"heartbeat"`
 }
 
 // Defaults and limits of the agent config.
@@ -85,6 +115,9 @@ const (
 	DefaultBatchMax    = 500
 	DefaultAckTimeout  = 15 * time.Second
 	DefaultMaxInFlight = 4
+	DefaultBudgetMB    = 64
+	DefaultHeartbeat   = time.Minute
+	DefaultSyncWait    = 10 * time.Minute
 
 	minInterval    = 100 * time.Millisecond
 	maxInterval    = 24 * time.Hour
@@ -157,6 +190,15 @@ func (a *Agent) setDefaults(c *checker) {
 	if !c.has("uplink.max_in_flight") {
 		u.MaxInFlight = DefaultMaxInFlight
 	}
+	if !c.has("uplink.heartbeat") {
+		u.Heartbeat = Duration(DefaultHeartbeat)
+	}
+	if !c.has("outbox.budget_mb") {
+		a.Outbox.BudgetMB = DefaultBudgetMB
+	}
+	if !c.has("clock.sync_wait") {
+		a.Clock.SyncWait = Duration(DefaultSyncWait)
+	}
 }
 
 func (a *Agent) check(c *checker) {
@@ -188,6 +230,14 @@ func (a *Agent) check(c *checker) {
 	c.intIn("uplink.batch_max", u.BatchMax, 1, telemetry.MaxBatchRecords)
 	c.durationIn("uplink.ack_timeout", u.AckTimeout, time.Second, time.Hour)
 	c.intIn("uplink.max_in_flight", u.MaxInFlight, 1, maxMaxInFlight)
+	if c.finite("uplink.replay_rate", u.ReplayRate) && u.ReplayRate < 0 {
+		c.add("uplink.replay_rate", "%v must not be negative (0 means no bound)", u.ReplayRate)
+	}
+	c.durationIn("uplink.heartbeat", u.Heartbeat, time.Second, time.Hour)
+	c.intIn("outbox.budget_mb", a.Outbox.BudgetMB, 1, 65536)
+	if a.Clock.SyncWait < 0 || a.Clock.SyncWait.D() > 24*time.Hour {
+		c.add("clock.sync_wait", "%v is out of range; use 0s to 24h", a.Clock.SyncWait)
+	}
 }
 
 func (s Sensor) check(c *checker, p string) {

@@ -34,8 +34,9 @@ uplink: {broker: "tcp://127.0.0.1:1883", client_id: ""}
 			{Name: "fast", Driver: "custom-probe", Interval: Duration(time.Second), Timeout: Duration(time.Second)},
 			{Name: "given", Driver: "sds011", Serial: Serial{"/dev/ttyUSB0", 115200}, Interval: Duration(time.Minute), Timeout: Duration(10 * time.Second), Params: map[string]string{"mode": "active"}},
 		},
-		Outbox: Outbox{Path: filepath.Join(dir, "site", "data", "outbox.db")},
-		Uplink: Uplink{Broker: "tcp://127.0.0.1:1883", ClientID: "xiuhua-agent-site-xh-001", BatchMax: 500, AckTimeout: Duration(15 * time.Second), MaxInFlight: 4},
+		Outbox: Outbox{Path: filepath.Join(dir, "site", "data", "outbox.db"), BudgetMB: 64},
+		Uplink: Uplink{Broker: "tcp://127.0.0.1:1883", ClientID: "xiuhua-agent-site-xh-001", BatchMax: 500, AckTimeout: Duration(15 * time.Second), MaxInFlight: 4, Heartbeat: Duration(time.Minute)},
+		Clock:  Clock{SyncWait: Duration(10 * time.Minute)},
 	}
 	data, _ := os.ReadFile(path)
 	sum := sha256.Sum256(data)
@@ -60,7 +61,7 @@ uplink: {broker: "tcp://h:1883"}
 `})
 	_, err := LoadAgent(filepath.Join(dir, "a.yaml"))
 	// "common" is not a key of the schema; the merge itself must work.
-	if got := problems(t, err, dir); !slices.Equal(got, []string{"a.yaml: common (line 2): unknown key; known keys here: device, sensors, outbox, uplink"}) {
+	if got := problems(t, err, dir); !slices.Equal(got, []string{"a.yaml: common (line 2): unknown key; known keys here: device, sensors, outbox, uplink, clock"}) {
 		t.Fatalf("problems: %v", got)
 	}
 
@@ -101,8 +102,8 @@ func TestAgentValidate(t *testing.T) {
 	a := &Agent{
 		Device:  Device{ID: "d"},
 		Sensors: []Sensor{{Name: "dust", Driver: "pms5003", Interval: Duration(time.Second), Timeout: Duration(time.Second)}},
-		Outbox:  Outbox{Path: "/o.db"},
-		Uplink:  Uplink{Broker: "ssl://broker:8883", BatchMax: 1, AckTimeout: Duration(time.Second), MaxInFlight: 1},
+		Outbox:  Outbox{Path: "/o.db", BudgetMB: 1},
+		Uplink:  Uplink{Broker: "ssl://broker:8883", BatchMax: 1, AckTimeout: Duration(time.Second), MaxInFlight: 1, Heartbeat: Duration(time.Second)},
 	}
 	err := a.Validate()
 	var e *Error

@@ -283,3 +283,5 @@ func getUint(b *bolt.Bucket, k []byte) uint64 {
 func putUint(b *bolt.Bucket, k []byte, v uint64) error {
 	return b.Put(k, binary.BigEndian.AppendUint64(nil, v))
 }
+
+func bigEndian(k []byte) uint64 { return binary.BigEndian.Uint64(k) }

@@ -143,7 +143,7 @@ func Run(ctx context.Context, o Opts) (err error) {
 		if err != nil {
 			return fmt.Errorf("demo: %s: %w", s.ID, err)
 		}
-		a, err := agent.New(acfg, board.New(), log.With("part", "agent"))
+		a, err := agent.New(acfg, board.New(), agent.Opts{Logger: log.With("part", "agent")})
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}

@@ -60,6 +60,10 @@ uplink:
   broker: %q
   batch_max: 500
   ack_timeout: 5s
+  heartbeat: 10s
+clock:
+  # The simulated board's clock is the host's, which is right.
+  require_sync: false
 `, s.Name, s.ID, s.Name, serialPort, filepath.Join(dir, s.ID+".outbox.db"), brokerURL)
 }
 

@@ -107,12 +107,13 @@ sensors:
   - {name: dust, driver: pms5003, serial: {port: %q}, interval: 200ms, timeout: 200ms}
 outbox: {path: %s.outbox.db}
 uplink: {broker: %q, ack_timeout: 2s, batch_max: 50}
+clock: {require_sync: false}
 `, id, port, id, brokerURL))
 	cfg, err := configs.LoadAgent(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := agent.New(cfg, board.New(), nil)
+	a, err := agent.New(cfg, board.New(), agent.Opts{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return 2
 	}
-	a, err := agent.New(cfg, hostEnv{}, log)
+	a, err := agent.New(cfg, hostEnv{}, agent.Opts{Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "xiuhua-agent: %s: %v\n", *cfgPath, err)
 		return 2

@@ -1,0 +1,247 @@
+package uplink
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/xiuhua/xiuhua/agent/outbox"
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+// class is which of the three streams a batch came from.
+type class int
+
+const (
+	urgent class = iota
+	live
+	backlog
+)
+
+// flight is one batch awaiting its ack.
+type flight struct {
+	seqs telemetry.Ranges
+	sent time.Time
+}
+
+// sender is the state of Run's loop. Only Run's goroutine touches it.
+type sender struct {
+	u      *Uplink
+	client mqtt.Client
+
+	connected bool
+	liveFrom  uint64 // first seq of the live stream: NextSeq when the connection came up
+	cursor    [3]uint64
+	idle      [3]bool // the class had nothing after its cursor
+	flights   []flight
+	// nextReplay is when the backlog may send again under ReplayRate.
+	nextReplay time.Time
+}
+
+func newSender(u *Uplink, client mqtt.Client) *sender { return &sender{u: u, client: client} }
+
+func (s *sender) run(ctx context.Context) error {
+	tick := time.NewTicker(min(s.u.o.AckTimeout/4, time.Second))
+	defer tick.Stop()
+	beat := time.NewTicker(s.u.o.HeartbeatInterval)
+	defer beat.Stop()
+	for {
+		sent, err := s.sendOne(ctx)
+		if err != nil {
+			return err
+		}
+		if sent {
+			continue
+		}
+		var replay <-chan time.Time
+		var replayTimer *time.Timer
+		if !s.idle[backlog] && s.connected && time.Now().Before(s.nextReplay) {
+			replayTimer = time.NewTimer(time.Until(s.nextReplay))
+			replay = replayTimer.C
+		}
+		err = s.wait(ctx, replay, tick.C, beat.C)
+		if replayTimer != nil {
+			replayTimer.Stop()
+		}
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// wait handles one event: a wake-up, a connection change, an ack, a tick.
+func (s *sender) wait(ctx context.Context, replay, tick, beat <-chan time.Time) error {
+	select {
+	case <-ctx.Done():
+	case <-s.u.wake:
+		s.idle = [3]bool{}
+	case <-replay:
+	case up := <-s.u.conned:
+		s.connected = up
+		s.u.connected.Store(up)
+		if up {
+			st, err := s.u.ob.Stats()
+			if err != nil {
+				return fmt.Errorf("uplink: %w", err)
+			}
+			s.liveFrom = st.NextSeq
+			s.rewind("connected")
+			s.heartbeat()
+		} else {
+			s.rewind("connection lost")
+		}
+	case a := <-s.u.acks:
+		n, err := s.u.ob.Ack(a.Ranges)
+		if err != nil {
+			return fmt.Errorf("uplink: %w", err)
+		}
+		s.u.ackedOK.Add(n)
+		s.dropAcked(a.Ranges)
+	case now := <-tick:
+		if len(s.flights) > 0 && now.Sub(s.flights[0].sent) > s.u.o.AckTimeout {
+			s.rewind("ack timeout")
+		}
+	case <-beat:
+		s.heartbeat()
+	}
+	return nil
+}
+
+// rewind forgets the batches in flight: everything unacknowledged will be
+// read from the outbox and sent again.
+func (s *sender) rewind(why string) {
+	if len(s.flights) > 0 {
+		s.u.resends.Add(1)
+		s.u.log.Info("uplink: sending again from the oldest unacknowledged entry", "why", why, "in_flight", len(s.flights))
+	}
+	s.u.ob.Release()
+	s.flights = nil
+	s.cursor = [3]uint64{urgent: 0, live: s.liveFrom - 1, backlog: 0}
+	if s.liveFrom == 0 {
+		s.cursor[live] = 0
+	}
+	s.idle = [3]bool{}
+}
+
+// sendOne publishes the next batch by priority, if the window has room.
+func (s *sender) sendOne(ctx context.Context) (bool, error) {
+	if !s.connected || len(s.flights) >= s.u.o.MaxInFlight {
+		return false, nil
+	}
+	for _, c := range []class{urgent, live, backlog} {
+		if s.idle[c] {
+			continue
+		}
+		if c != urgent && s.u.o.HoldData != nil && s.u.o.HoldData() {
+			continue
+		}
+		if c == backlog && time.Now().Before(s.nextReplay) {
+			continue
+		}
+		lane, before := outbox.Data, uint64(0)
+		switch c {
+		case urgent:
+			lane = outbox.Urgent
+		case backlog:
+			before = s.liveFrom
+		}
+		entries, err := s.u.ob.Pending(lane, s.cursor[c], before, s.u.o.BatchMax)
+		if err != nil {
+			return false, fmt.Errorf("uplink: %w", err)
+		}
+		if len(entries) == 0 {
+			s.idle[c] = true
+			continue
+		}
+		b := telemetry.Batch{Device: s.u.device, Replay: c == backlog}
+		var seqs telemetry.Ranges
+		for _, e := range entries {
+			if e.Record != nil {
+				b.Records = append(b.Records, *e.Record)
+			} else {
+				b.Condensed = append(b.Condensed, *e.Condensed)
+			}
+			seqs = seqs.Add(e.Range())
+		}
+		if err := s.publish(ctx, b); err != nil {
+			if ctx.Err() != nil {
+				return false, nil
+			}
+			s.u.log.Warn("uplink: publish failed; will send again", "err", err)
+			s.connected = false // until paho's reconnect reports in
+			s.u.connected.Store(false)
+			s.rewind("publish failed")
+			return false, nil
+		}
+		s.cursor[c] = seqs.Max()
+		s.flights = append(s.flights, flight{seqs: seqs, sent: time.Now()})
+		if c == backlog {
+			n := seqs.Count()
+			s.u.replayed.Add(n)
+			if r := s.u.o.ReplayRate; r > 0 {
+				s.nextReplay = time.Now().Add(time.Duration(float64(n) / r * float64(time.Second)))
+			}
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (s *sender) publish(ctx context.Context, b telemetry.Batch) error {
+	if !s.client.IsConnectionOpen() {
+		return fmt.Errorf("not connected")
+	}
+	p, err := telemetry.EncodeBatch(b)
+	if err != nil {
+		return err
+	}
+	tok := s.client.Publish(telemetry.UpTopic(s.u.device), 1, false, p)
+	// The PUBACK is not the guarantee (the collector's ack is), but waiting
+	// for it keeps paho's queue from growing without bound on a slow link.
+	timer := time.NewTimer(s.u.o.AckTimeout)
+	defer timer.Stop()
+	select {
+	case <-tok.Done():
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return fmt.Errorf("no PUBACK within %v", s.u.o.AckTimeout)
+	}
+	if err := tok.Error(); err != nil {
+		return err
+	}
+	s.u.batches.Add(1)
+	return nil
+}
+
+// dropAcked removes the flights whose every sequence number acked covers.
+func (s *sender) dropAcked(acked telemetry.Ranges) {
+	out := s.flights[:0]
+	for _, f := range s.flights {
+		if !acked.Covers(f.seqs) {
+			out = append(out, f)
+		}
+	}
+	s.flights = out
+}
+
+func (s *sender) heartbeat() {
+	if s.u.o.Heartbeat == nil || !s.connected {
+		return
+	}
+	hb := s.u.o.Heartbeat()
+	hb.Interval = telemetry.Duration(s.u.o.HeartbeatInterval)
+	p, err := json.Marshal(hb)
+	if err != nil {
+		s.u.log.Warn("uplink: heartbeat", "err", err)
+		return
+	}
+	// Fire and forget: a lost heartbeat is replaced by the next one.
+	s.client.Publish(telemetry.HeartbeatTopic(s.u.device), 0, false, p)
+}
