@@ -68,7 +68,7 @@ type Outbox struct {
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close to stop the committer
 	stopped   chan struct{} // closed by the committer when it returns
-	budget budgetState
+	budget    budgetState
 }
 
 type appendReq struct {
