@@ -5,7 +5,7 @@ CMDS      := xiuhua-agent xiuhua-collector xiuhua-sim
 LDFLAGS   := -s -w
 HTTP      ?= 127.0.0.1:8080
 
-.PHONY: all build demo test vet fmt-check bench fuzz clean
+.PHONY: all build demo test vet fmt-check bench fuzz soak clean
 
 all: build
 
@@ -30,6 +30,11 @@ fmt-check:
 # Every test, with the race detector.
 test: vet fmt-check
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# The long power-cut runs: 1000 SIGKILLs of the agent (and 200 through a
+# private Mosquitto), with collector kills and broker restarts between.
+soak:
+	XIUHUA_KILLS=1000 $(GO) test -count=1 -timeout 4h -run 'PowerCuts' -v ./simulator/e2e/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.out

@@ -1,0 +1,220 @@
+package e2e
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/xiuhua/xiuhua/agent/outbox"
+	"github.com/xiuhua/xiuhua/configs"
+	"github.com/xiuhua/xiuhua/simulator/broker"
+)
+
+// kills is how many times the power-cut tests SIGKILL the agent:
+// XIUHUA_KILLS overrides it (make soak sets 1000).
+func kills(t *testing.T, def int) int {
+	if v := os.Getenv("XIUHUA_KILLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("XIUHUA_KILLS=%q is not a positive number", v)
+		}
+		return n
+	}
+	return def
+}
+
+// chaos is one power-cut run: the agent and the collector are real
+// processes; the test cuts their power (SIGKILL) and restarts the broker
+// at random moments, then checks that the collector holds every sequence
+// number the agent ever committed, exactly once.
+type chaos struct {
+	t             *testing.T
+	dir           string
+	r             *runner
+	brokerURL     string
+	agentCfg      string
+	collCfg       string
+	rng           *rand.Rand
+	unplug        func()
+	restartBroker func()
+}
+
+func newChaos(t *testing.T, brokerURL string, restartBroker func()) *chaos {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	c := &chaos{t: t, dir: t.TempDir(), r: &runner{t: t}, brokerURL: brokerURL,
+		rng: rand.New(rand.NewPCG(seed, 7)), restartBroker: restartBroker}
+	port, unplug := startSite(t, c.r, 37)
+	c.unplug = unplug
+	c.agentCfg = write(t, filepath.Join(c.dir, "agent.yaml"), fmt.Sprintf(`device: {id: powercut-1}
+sensors:
+  - {name: dust, driver: pms5003, serial: {port: %q}, interval: 100ms, timeout: 100ms}
+outbox: {path: outbox.db}
+uplink: {broker: %q, ack_timeout: 1s, batch_max: 200, heartbeat: 1s}
+clock: {require_sync: false}
+`, port, brokerURL))
+	os.MkdirAll(filepath.Join(c.dir, "plans"), 0o750)
+	plan, _ := configs.Plans.ReadFile("plans/construction-dust.yaml")
+	write(t, filepath.Join(c.dir, "plans", "dust.yaml"), string(plan))
+	c.collCfg = write(t, filepath.Join(c.dir, "collector.yaml"), fmt.Sprintf(`mqtt: {broker: %q, client_id: powercut-collector}
+store: {path: collector.db}
+http: {listen: "127.0.0.1:0"}
+plans: [plans/dust.yaml]
+offices: [{id: city-operations-centre, name: ops}]
+`, brokerURL))
+	return c
+}
+
+func (c *chaos) agent() *proc {
+	return startProc(c.t, "agent", binary(c.t, "xiuhua-agent"), "--config", c.agentCfg, "--log-level", "warn")
+}
+
+func (c *chaos) collector() *proc {
+	return startProc(c.t, "collector", binary(c.t, "xiuhua-collector"), "--config", c.collCfg, "--http", "127.0.0.1:0")
+}
+
+func (c *chaos) between(lo, hi time.Duration) time.Duration {
+	return lo + time.Duration(c.rng.Int64N(int64(hi-lo)))
+}
+
+// run cuts the agent's power n times, the collector's every collEvery-th
+// time and restarts the broker every brokerEvery-th time, then lets
+// everything drain and checks the collector's record.
+func (c *chaos) run(n, collEvery, brokerEvery int) {
+	t := c.t
+	coll := c.collector()
+	coll.httpAddr(t)
+	for i := 1; i <= n; i++ {
+		a := c.agent()
+		select {
+		case <-a.done:
+			t.Fatalf("agent exited by itself (%v):\n%s", a.err, a.output())
+		case <-time.After(c.between(150*time.Millisecond, 700*time.Millisecond)):
+		}
+		a.kill()
+		if collEvery > 0 && i%collEvery == 0 {
+			coll.kill()
+			coll = c.collector()
+		}
+		if brokerEvery > 0 && i%brokerEvery == 0 {
+			c.restartBroker()
+		}
+	}
+	// Power stays on: the agent drains its outbox. Then the sensor is
+	// unplugged, so that the record stops growing.
+	a := c.agent()
+	api := "http://" + coll.httpAddr(t)
+	time.Sleep(time.Second)
+	c.unplug()
+	var last uint64
+	stableSince := time.Now()
+	defer func() {
+		if t.Failed() {
+			t.Logf("agent log:\n%s\ncollector log:\n%s", a.output(), coll.output())
+		}
+	}()
+	waitFor(t, "collector's record stops growing", 60*time.Second, func() (bool, string) {
+		d, ok := apiDevice(t, api, "powercut-1")
+		if !ok {
+			return false, "device unknown"
+		}
+		if d.SeqHigh != last || len(d.Missing) > 0 {
+			last, stableSince = d.SeqHigh, time.Now()
+		}
+		return time.Since(stableSince) > 3*time.Second, fmt.Sprintf("%+v", d)
+	})
+	a.stop(t)
+	coll.stop(t)
+
+	ob, err := outbox.Open(filepath.Join(c.dir, "outbox.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ob.Close()
+	st, err := ob.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed := st.NextSeq - 1
+	coll = c.collector()
+	d, _ := apiDevice(t, "http://"+coll.httpAddr(t), "powercut-1")
+	t.Logf("%d power cuts: agent committed %d readings; collector stored %d, dropped %d duplicates, missing %v; %d still in the outbox",
+		n, committed, d.Received, d.Duplicates, d.Missing, st.Depth)
+	if committed == 0 || d.SeqHigh != committed || d.Received != committed || len(d.Missing) != 0 {
+		t.Fatalf("collector holds %+v; want exactly the %d committed readings, none missing", d, committed)
+	}
+	// Whatever is still in the outbox was acknowledged-but-not-deleted
+	// when the agent stopped: it must all be stored already.
+	es, _ := ob.Pending(outbox.Data, 0, 0, 1<<30)
+	for _, e := range es {
+		if e.Range().Last > committed {
+			t.Fatalf("outbox holds %v beyond the committed %d", e.Range(), committed)
+		}
+	}
+	recs := apiReadings(t, "http://"+coll.httpAddr(t), "powercut-1")
+	if uint64(len(recs)) != committed {
+		t.Fatalf("readings API lists %d readings, want %d (each exactly once)", len(recs), committed)
+	}
+	seen := map[uint64]bool{}
+	for _, r := range recs {
+		if seen[r.Seq] {
+			t.Fatalf("seq %d listed twice", r.Seq)
+		}
+		seen[r.Seq] = true
+	}
+}
+
+func TestPowerCutsLoseNothing(t *testing.T) {
+	b, err := broker.Start("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := b.Addr()
+	t.Cleanup(func() { b.Close() })
+	c := newChaos(t, b.URL(), func() {
+		b.Close()
+		time.Sleep(200 * time.Millisecond)
+		var err error
+		if b, err = broker.Start(addr, nil); err != nil {
+			t.Fatalf("restart embedded broker on %s: %v", addr, err)
+		}
+	})
+	c.run(kills(t, 50), 10, 17)
+}
+
+// The same through Mosquitto, in a private instance so that the test can
+// cut its power too.
+func TestPowerCutsLoseNothingThroughMosquitto(t *testing.T) {
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		t.Fatalf("mosquitto is not installed (.ci/run installs it): %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	conf := write(t, filepath.Join(t.TempDir(), "mosquitto.conf"), "listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\n")
+	var m *proc
+	start := func() {
+		m = startProc(t, "mosquitto", bin, "-c", conf)
+		waitFor(t, "mosquitto listening", 10*time.Second, func() (bool, string) {
+			c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil, m.output()
+		})
+	}
+	start()
+	c := newChaos(t, "tcp://"+addr, func() { m.kill(); start() })
+	c.run(max(kills(t, 50)/5, 10), 5, 4)
+}
