@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/xiuhua/xiuhua/agent/clock"
+	"github.com/xiuhua/xiuhua/agent/edge"
 	"github.com/xiuhua/xiuhua/agent/outbox"
 	"github.com/xiuhua/xiuhua/agent/sampler"
 	"github.com/xiuhua/xiuhua/agent/uplink"
@@ -45,6 +46,9 @@ type Agent struct {
 	started  time.Time
 	synced   atomic.Bool   // the clock is synchronised (or trusted)
 	appended atomic.Uint64 // readings committed since start
+
+	edgeMu sync.Mutex     // the detector sees one sample at a time, from any sampler
+	edge   *edge.Detector // nil when the config has no edge.elevator
 }
 
 // New checks cfg against the registered drivers and builds the pipeline.
@@ -63,6 +67,16 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 		}
 	}
 	a := &Agent{cfg: cfg, env: env, log: log.With("device", cfg.Device.ID), clk: clk}
+	if e := cfg.Edge.Elevator; e != nil {
+		det, err := edge.New(&edge.Opts{
+			StoreyHeight: e.StoreyM, GroundFloor: e.GroundFloor, FloorHeights: e.FloorHeightsM, FloorNumbers: e.FloorNumbers,
+			TrappedAfter: e.TrappedAfter.D(), MaxSpeed: e.MaxSpeed, VibrationLimit: e.VibrationLimit,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("agent: edge.elevator: %w", err)
+		}
+		a.edge = det
+	}
 	for i, s := range cfg.Sensors {
 		spec := sensor.Spec{
 			Name: s.Name, Driver: s.Driver, Params: s.Params, Interval: s.Interval.D(),
@@ -85,6 +99,17 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 	a.mu.Lock()
 	ob, up := a.ob, a.up
 	a.mu.Unlock()
+	if a.edge != nil {
+		a.edgeMu.Lock()
+		var derived []telemetry.Reading
+		for _, r := range rs {
+			derived = append(derived, a.edge.Observe(r)...)
+		}
+		a.edgeMu.Unlock()
+		// Events and derived values are committed with the sample that
+		// caused them: both survive a power cut, or neither was taken.
+		rs = append(rs, derived...)
+	}
 	unsynced := !a.synced.Load()
 	if unsynced {
 		for i := range rs {

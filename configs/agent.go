@@ -16,6 +16,7 @@ type Agent struct {
 	Outbox  Outbox   `yaml:"outbox"`
 	Uplink  Uplink   `yaml:"uplink"`
 	Clock   Clock    `yaml:"clock"`
+	Edge    Edge     `yaml:"edge"`
 
 	hash string
 }
@@ -63,6 +64,26 @@ type Outbox struct {
 	// 64, 1 to 65536. Past 75% of it the oldest readings are condensed
 	// into per-minute aggregates rather than dropped.
 	BudgetMB int `yaml:"budget_mb"`
+}
+
+// Edge configures derivations the agent makes on the device, so that
+// they work while it is offline.
+type Edge struct {
+	// Elevator, when present, runs the elevator detector (agent/edge) on
+	// the device's accelerometer, barometer, door, presence and e-bike
+	// readings. Zero fields take the detector's documented defaults.
+	Elevator *Elevator `yaml:"elevator"`
+}
+
+// Elevator is the building and the limits the elevator detector uses.
+type Elevator struct {
+	StoreyM        float64   `yaml:"storey_m"`        // uniform storey height, m; default 3
+	GroundFloor    int       `yaml:"ground_floor"`    // floor number of the ground landing; default 1
+	FloorHeightsM  []float64 `yaml:"floor_heights_m"` // landing heights above the lowest landing, m, ascending; overrides storey_m
+	FloorNumbers   []int     `yaml:"floor_numbers"`   // the landings' floor numbers, same length as floor_heights_m
+	TrappedAfter   Duration  `yaml:"trapped_after"`   // car stopped, door shut, someone inside for this long; default 2m
+	MaxSpeed       float64   `yaml:"max_speed"`       // over-speed limit, m/s; default 1.15 (rated 1 m/s × 1.15)
+	VibrationLimit float64   `yaml:"vibration_limit"` // RMS about the mean over 2 s, m/s²; default 1.0
 }
 
 // Clock says how far the agent trusts its board's clock.
@@ -235,6 +256,9 @@ func (a *Agent) check(c *checker) {
 	}
 	c.durationIn("uplink.heartbeat", u.Heartbeat, time.Second, time.Hour)
 	c.intIn("outbox.budget_mb", a.Outbox.BudgetMB, 1, 65536)
+	if e := a.Edge.Elevator; e != nil {
+		e.check(c)
+	}
 	if a.Clock.SyncWait < 0 || a.Clock.SyncWait.D() > 24*time.Hour {
 		c.add("clock.sync_wait", "%v is out of range; use 0s to 24h", a.Clock.SyncWait)
 	}
@@ -253,5 +277,29 @@ func (s Sensor) check(c *checker, p string) {
 		c.add(key(p, "timeout"), "%v must be positive", s.Timeout)
 	} else if s.Timeout > s.Interval {
 		c.add(key(p, "timeout"), "%v is longer than the interval (%v)", s.Timeout, s.Interval)
+	}
+}
+
+func (e *Elevator) check(c *checker) {
+	const p = "edge.elevator"
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"storey_m", e.StoreyM}, {"max_speed", e.MaxSpeed}, {"vibration_limit", e.VibrationLimit}} {
+		if c.finite(key(p, f.key), f.v) && f.v < 0 {
+			c.add(key(p, f.key), "%v must not be negative (0 means the default)", f.v)
+		}
+	}
+	if e.TrappedAfter < 0 {
+		c.add(key(p, "trapped_after"), "%v must not be negative (0 means the default)", e.TrappedAfter)
+	}
+	if len(e.FloorNumbers) > 0 && len(e.FloorNumbers) != len(e.FloorHeightsM) {
+		c.add(key(p, "floor_numbers"), "has %d entries but floor_heights_m has %d", len(e.FloorNumbers), len(e.FloorHeightsM))
+	}
+	for i := 1; i < len(e.FloorHeightsM); i++ {
+		if e.FloorHeightsM[i] <= e.FloorHeightsM[i-1] {
+			c.add(key(p, "floor_heights_m"), "heights must ascend; entry %d (%v) is not above entry %d (%v)", i, e.FloorHeightsM[i], i-1, e.FloorHeightsM[i-1])
+			break
+		}
 	}
 }

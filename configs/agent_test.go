@@ -61,7 +61,7 @@ uplink: {broker: "tcp://h:1883"}
 `})
 	_, err := LoadAgent(filepath.Join(dir, "a.yaml"))
 	// "common" is not a key of the schema; the merge itself must work.
-	if got := problems(t, err, dir); !slices.Equal(got, []string{"a.yaml: common (line 2): unknown key; known keys here: device, sensors, outbox, uplink, clock"}) {
+	if got := problems(t, err, dir); !slices.Equal(got, []string{"a.yaml: common (line 2): unknown key; known keys here: device, sensors, outbox, uplink, clock, edge"}) {
 		t.Fatalf("problems: %v", got)
 	}
 

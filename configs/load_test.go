@@ -101,7 +101,7 @@ func TestLoadProblems(t *testing.T) {
 		name:  "unknown top-level key",
 		load:  "agent",
 		files: map[string]string{"a.yaml": "uplinks: {}\n" + goodAgent},
-		want:  []string{"a.yaml: uplinks (line 1): unknown key; known keys here: device, sensors, outbox, uplink, clock"},
+		want:  []string{"a.yaml: uplinks (line 1): unknown key; known keys here: device, sensors, outbox, uplink, clock, edge"},
 	}, {
 		name:  "wrong types",
 		load:  "agent",
