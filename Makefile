@@ -5,7 +5,7 @@ CMDS      := xiuhua-agent xiuhua-collector xiuhua-sim
 LDFLAGS   := -s -w
 HTTP      ?= 127.0.0.1:8080
 
-.PHONY: all build demo test vet fmt-check bench fuzz soak clean
+.PHONY: all build demo test vet fmt-check bench microbench fuzz soak clean
 
 all: build
 
@@ -36,8 +36,13 @@ test: vet fmt-check
 soak:
 	XIUHUA_KILLS=1000 $(GO) test -count=1 -timeout 4h -run 'PowerCuts' -v ./simulator/e2e/
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.out
+# One table of figures against their limits or peers, measured in the same
+# run (see simulator/bench). Package micro-benchmarks: make microbench.
+bench: build
+	$(BIN)/xiuhua-sim bench | tee bench.out
+
+microbench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
 
 # A short run of every fuzz target (go test -fuzz takes one at a time).
 FUZZTIME ?= 20s

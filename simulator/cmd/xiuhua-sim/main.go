@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/xiuhua/xiuhua/simulator/bench"
 	"github.com/xiuhua/xiuhua/simulator/demo"
 )
 
@@ -26,6 +27,7 @@ func usage(w io.Writer) {
 
 commands:
   demo    embedded broker, collector, office webhook sink and simulated dust sites
+  bench   measure against the goals and print one table (run from the repository root)
 
 Run "xiuhua-sim <command> --help" for a command's flags.
 `)
@@ -39,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "demo":
 		return runDemo(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -77,6 +81,29 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "xiuhua-sim demo: %v\n", err)
 		return 1
+	}
+	return 0
+}
+
+func runBench(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("xiuhua-sim bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "smaller sizes: a smoke run, not the figures to report")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	dir, err := os.MkdirTemp("", "xiuhua-bench-")
+	if err != nil {
+		fmt.Fprintf(stderr, "xiuhua-sim bench: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	rows := bench.Run(bench.Opts{Dir: dir, Quick: *quick, Log: stderr})
+	bench.Print(stdout, rows)
+	for _, r := range rows {
+		if r.Note != "" && r.Value == 0 {
+			return 1
+		}
 	}
 	return 0
 }
