@@ -2,7 +2,9 @@
 // in its config, keeps every reading in its outbox and sends them to the
 // collector.
 //
-//	xiuhua-agent --config /etc/xiuhua/agent.yaml
+//	xiuhua-agent [run] --config /etc/xiuhua/agent.yaml
+//	xiuhua-agent probe --config /etc/xiuhua/agent.yaml      read each sensor once, for an engineer on site
+//	xiuhua-agent decode --driver pms5003 [--set k=v] < capture.bin
 package main
 
 import (
@@ -31,7 +33,45 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "run":
+			return run(args[1:], stderr)
+		case "probe":
+			return probe(args[1:], stdout, stderr)
+		case "decode":
+			return decode(args[1:], stdin, stdout, stderr)
+		case "help", "-h", "--help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+	}
+	return run(args, stderr)
+}
+
+const usage = `usage:
+  xiuhua-agent [run] [--config FILE] [--log-level LEVEL]   sample, keep and send (the default)
+  xiuhua-agent probe --config FILE                          read each configured sensor once and print the readings
+  xiuhua-agent decode --driver NAME [--set key=value ...]   decode a captured UART byte stream from stdin as JSON lines
+`
+
+// loadConfig loads the agent config, printing its problems.
+func loadConfig(prog, path string, stderr io.Writer) (*configs.Agent, bool) {
+	cfg, err := configs.LoadAgent(path)
+	if err != nil {
+		var ce *configs.Error
+		if errors.As(err, &ce) {
+			fmt.Fprintf(stderr, "%s: config is not valid:\n%v\n", prog, err)
+		} else {
+			fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+		}
+		return nil, false
+	}
+	return cfg, true
 }
 
 func run(args []string, stderr io.Writer) int {
@@ -58,14 +98,8 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 
-	cfg, err := configs.LoadAgent(*cfgPath)
-	if err != nil {
-		var ce *configs.Error
-		if errors.As(err, &ce) {
-			fmt.Fprintf(stderr, "xiuhua-agent: config is not valid:\n%v\n", err)
-		} else {
-			fmt.Fprintf(stderr, "xiuhua-agent: %v\n", err)
-		}
+	cfg, ok := loadConfig("xiuhua-agent", *cfgPath, stderr)
+	if !ok {
 		return 2
 	}
 	a, err := agent.New(cfg, hostEnv{}, agent.Opts{Logger: log})

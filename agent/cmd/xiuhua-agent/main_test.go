@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,7 @@ outbox: {path: outbox.db}
 uplink: {broker: "ftp://example"}
 `), 0o600)
 	var stderr strings.Builder
-	code := run([]string{"--config", cfg}, &stderr)
+	code := dispatch([]string{"--config", cfg}, nil, io.Discard, &stderr)
 	if code != 2 {
 		t.Fatalf("exit code %d, want 2", code)
 	}
@@ -48,7 +49,7 @@ uplink: {broker: "ftp://example"}
 
 	stderr.Reset()
 	missing := filepath.Join(dir, "nope.yaml")
-	if code := run([]string{"--config", missing}, &stderr); code != 2 || !strings.Contains(stderr.String(), missing) {
+	if code := dispatch([]string{"--config", missing}, nil, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), missing) {
 		t.Errorf("missing config: exit %d, stderr %q; want 2 naming %s", code, stderr.String(), missing)
 	}
 }
