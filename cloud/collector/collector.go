@@ -13,6 +13,7 @@ import (
 	"github.com/xiuhua/xiuhua/cloud/alert"
 	"github.com/xiuhua/xiuhua/cloud/ingest"
 	"github.com/xiuhua/xiuhua/cloud/notify"
+	"github.com/xiuhua/xiuhua/cloud/registry"
 	"github.com/xiuhua/xiuhua/cloud/rules"
 	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/cloud/store/bolt"
@@ -27,14 +28,19 @@ type Opts struct {
 	// config's http.listen address (the demo and tests pass 127.0.0.1:0).
 	Listener net.Listener
 	Logger   *slog.Logger // nil means discard
+	// Now is the collector's clock: batch arrival times, device states
+	// and the rules' warm-up window. Nil means time.Now; tests pin it.
+	Now func() time.Time
 }
 
 // Collector is the cloud side of Xiuhua.
 type Collector struct {
 	cfg    *configs.Collector
 	log    *slog.Logger
+	now    func() time.Time
 	ln     net.Listener
 	engine *rules.Engine
+	reg    *registry.Registry
 
 	ready chan struct{} // closed once Run has opened the store and the API
 	mu    sync.Mutex
@@ -59,7 +65,12 @@ func New(cfg *configs.Collector, opts Opts) (*Collector, error) {
 			return nil, fmt.Errorf("collector: http listen: %w", err)
 		}
 	}
-	return &Collector{cfg: cfg, log: log, ln: ln, engine: engine, ready: make(chan struct{})}, nil
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Collector{cfg: cfg, log: log, now: now, ln: ln, engine: engine, ready: make(chan struct{}),
+		reg: registry.New(&registry.Opts{Now: now, Logger: log})}, nil
 }
 
 // RulesFromPlans flattens the plans' rules for the engine.
@@ -110,17 +121,29 @@ func (c *Collector) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	link := &mqttLink{}
-	ing := ingest.New(st, link, observe, ingest.Opts{Logger: c.log})
+	ing := ingest.New(st, link, observe, ingest.Opts{Logger: c.log, Now: c.now})
+	// Statuses and heartbeats are small and go straight to the registry;
+	// only batches wait in ingest's queue for the store.
+	up := func(topic string, payload []byte) {
+		if id, err := telemetry.DeviceFromUpTopic(topic); err == nil {
+			c.reg.Seen(id) // liveness: even a batch ingest rejects came from a connected device
+		}
+		ing.Handle(ctx, ingest.Message{Topic: topic, Payload: payload})
+	}
 	*link = *dialBroker(ctx, brokerOpts{
 		URL: c.cfg.MQTT.Broker, ClientID: c.cfg.MQTT.ClientID,
 		Username: c.cfg.MQTT.Username, Password: c.cfg.MQTT.Password,
-	}, ing, c.log)
+	}, []route{
+		{telemetry.UpFilter, up},
+		{telemetry.StatusFilter, c.reg.HandleStatus},
+		{telemetry.HeartbeatFilter, c.reg.HandleHeartbeat},
+	}, c.log)
 	defer link.close()
 	c.mu.Lock()
 	c.ing, c.link = ing, link
 	c.mu.Unlock()
 
-	api := web.New(st, &web.Opts{Logger: c.log, Health: c.health})
+	api := web.New(st, &web.Opts{Logger: c.log, Health: c.health, States: c.reg})
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 
 	var (
@@ -162,7 +185,8 @@ func (c *Collector) Run(ctx context.Context) error {
 	defer stop()
 	srv.Shutdown(shutdown)
 	wg.Wait()
-	c.log.Info("collector: stopped", "ingest", fmt.Sprintf("%+v", ing.Stats()), "notify", fmt.Sprintf("%+v", notifier.Stats()))
+	c.log.Info("collector: stopped", "ingest", fmt.Sprintf("%+v", ing.Stats()), "notify", fmt.Sprintf("%+v", notifier.Stats()),
+		"registry", fmt.Sprintf("%+v", c.reg.Stats()))
 	return firstErr
 }
 
@@ -188,6 +212,9 @@ func (c *Collector) IngestStats() ingest.Stats {
 	return c.ing.Stats()
 }
 
+// RegistryStats returns the device registry's counters.
+func (c *Collector) RegistryStats() registry.Stats { return c.reg.Stats() }
+
 // warmWindows replays each device's readings of the longest rule window
 // into the engine, so that a restart neither forgets a rising average nor
 // raises again an alert that is open. Alerts opened here are real: they
@@ -204,7 +231,7 @@ func (c *Collector) warmWindows(ctx context.Context, st store.Store) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := c.now()
 	for _, d := range devs {
 		recs, err := st.Readings(ctx, store.ReadingQuery{Device: d.ID, From: now.Add(-longest), To: now.Add(time.Hour), Limit: store.MaxLimit})
 		if err != nil {

@@ -2,18 +2,21 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/xiuhua/xiuhua/cloud/ingest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
 // mqttLink is the collector's broker connection: it feeds the up topics
-// into ingest and publishes acks.
+// into ingest and the status and heartbeat topics into the registry, and
+// publishes acks.
 type mqttLink struct {
 	client mqtt.Client
 	log    *slog.Logger
@@ -23,10 +26,17 @@ type brokerOpts struct {
 	URL, ClientID, Username, Password string
 }
 
+// route is a subscription and what handles its messages.
+type route struct {
+	filter string
+	handle func(topic string, payload []byte)
+}
+
 // dialBroker connects (retrying in the background until ctx ends) and
-// subscribes to every device's up topic on each connect, handing messages
-// to in.
-func dialBroker(ctx context.Context, bo brokerOpts, in *ingest.Ingest, log *slog.Logger) *mqttLink {
+// subscribes to every route's filter, all in one SUBSCRIBE, on each
+// connect. The handlers run one message at a time, in order, on paho's
+// goroutine; one that blocks holds back the broker.
+func dialBroker(ctx context.Context, bo brokerOpts, routes []route, log *slog.Logger) *mqttLink {
 	o := mqtt.NewClientOptions().
 		AddBroker(bo.URL).
 		SetClientID(bo.ClientID).
@@ -45,16 +55,31 @@ func dialBroker(ctx context.Context, bo brokerOpts, in *ingest.Ingest, log *slog
 		SetConnectRetryInterval(time.Second).
 		SetMaxReconnectInterval(15 * time.Second).
 		SetKeepAlive(30 * time.Second)
+	filters := make(map[string]byte, len(routes))
+	names := make([]string, 0, len(routes))
+	for _, r := range routes {
+		filters[r.filter] = 1
+		names = append(names, r.filter)
+	}
 	o.SetOnConnectHandler(func(c mqtt.Client) {
 		for ctx.Err() == nil {
-			tok := c.Subscribe(telemetry.UpFilter, 1, func(_ mqtt.Client, m mqtt.Message) {
-				in.Handle(ctx, ingest.Message{Topic: m.Topic(), Payload: m.Payload()})
-			})
-			if tok.WaitTimeout(10*time.Second) && tok.Error() == nil {
-				log.Info("collector: subscribed", "broker", bo.URL, "filter", telemetry.UpFilter)
+			tok := c.SubscribeMultiple(filters, nil) // the routes are added below, before any connect
+			var err error
+			switch {
+			case !tok.WaitTimeout(10 * time.Second):
+				err = errors.New("no SUBACK within 10s")
+			case tok.Error() != nil:
+				err = tok.Error()
+			default:
+				if st, ok := tok.(*mqtt.SubscribeToken); ok {
+					err = refused(st.Result())
+				}
+			}
+			if err == nil {
+				log.Info("collector: subscribed", "broker", bo.URL, "filters", strings.Join(names, " "))
 				return
 			}
-			log.Warn("collector: subscribe failed; trying again", "err", tok.Error())
+			log.Warn("collector: subscribe failed; trying again", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(2 * time.Second):
@@ -68,8 +93,29 @@ func dialBroker(ctx context.Context, bo brokerOpts, in *ingest.Ingest, log *slog
 		log.Warn("collector: broker connection lost", "err", err)
 	})
 	l := &mqttLink{client: mqtt.NewClient(o), log: log}
+	// Routes rather than per-subscription callbacks, so that messages a
+	// persistent session delivers before the SUBSCRIBE (and retained
+	// statuses) find their handler.
+	for _, r := range routes {
+		l.client.AddRoute(r.filter, func(_ mqtt.Client, m mqtt.Message) { r.handle(m.Topic(), m.Payload()) })
+	}
 	l.client.Connect()
 	return l
+}
+
+// refused reports the filters a SUBACK refused (return code 0x80).
+func refused(granted map[string]byte) error {
+	var bad []string
+	for f, code := range granted {
+		if code == 0x80 {
+			bad = append(bad, f)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return fmt.Errorf("broker refused %s", strings.Join(bad, " "))
 }
 
 // PublishAck implements ingest.Publisher.

@@ -7,4 +7,9 @@
 // committed together (one fsync). A batch whose topic names another device
 // than its payload, or that does not decode, is dropped and counted; it is
 // never acknowledged, so nothing is lost if the fault was in transit.
+//
+// A batch may carry condensed blocks (per-minute aggregates standing for
+// readings the device condensed when its disk ran short); their sequence
+// ranges are stored and acknowledged like records, but only raw records
+// reach the observer (the rules).
 package ingest

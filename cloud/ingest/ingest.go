@@ -42,8 +42,9 @@ type Opts struct {
 // Stats counts ingest's work since start.
 type Stats struct {
 	Batches    uint64 // batches stored
-	Records    uint64 // records new to the store
-	Duplicates uint64 // records already stored (re-sends)
+	Records    uint64 // raw records new to the store
+	Condensed  uint64 // condensed sequence numbers new to the store
+	Duplicates uint64 // sequence numbers already stored (re-sends), raw or condensed
 	Rejected   uint64 // messages dropped as malformed or mismatched
 	AckErrors  uint64 // acknowledgements that could not be published
 }
@@ -58,7 +59,7 @@ type Ingest struct {
 	log *slog.Logger
 	in  chan Message
 
-	batches, records, dups, rejected, ackErrs atomic.Uint64
+	batches, records, condensed, dups, rejected, ackErrs atomic.Uint64
 }
 
 // New returns an ingest that writes to st, acknowledges through pub and
@@ -91,8 +92,8 @@ func (in *Ingest) Handle(ctx context.Context, m Message) {
 
 // Stats returns ingest's counters.
 func (in *Ingest) Stats() Stats {
-	return Stats{Batches: in.batches.Load(), Records: in.records.Load(), Duplicates: in.dups.Load(),
-		Rejected: in.rejected.Load(), AckErrors: in.ackErrs.Load()}
+	return Stats{Batches: in.batches.Load(), Records: in.records.Load(), Condensed: in.condensed.Load(),
+		Duplicates: in.dups.Load(), Rejected: in.rejected.Load(), AckErrors: in.ackErrs.Load()}
 }
 
 // Run stores and acknowledges queued messages until ctx ends. It returns
@@ -149,6 +150,7 @@ func (in *Ingest) process(ctx context.Context, group []Message) error {
 		res := results[i]
 		in.batches.Add(1)
 		in.records.Add(uint64(len(res.New)))
+		in.condensed.Add(res.Condensed)
 		in.dups.Add(uint64(res.Duplicates))
 		if len(res.Stored) > 0 {
 			if err := in.pub.PublishAck(ctx, telemetry.Ack{Device: b.Device, Ranges: res.Stored}); err != nil {
@@ -179,7 +181,7 @@ func decode(m Message) (telemetry.Batch, error) {
 	if b.Device != dev {
 		return telemetry.Batch{}, fmt.Errorf("ingest: topic names device %q but the payload says %q", dev, b.Device)
 	}
-	if len(b.Records) == 0 {
+	if len(b.Records) == 0 && len(b.Condensed) == 0 {
 		return telemetry.Batch{}, fmt.Errorf("ingest: empty batch from %q", dev)
 	}
 	return b, nil

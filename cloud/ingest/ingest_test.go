@@ -3,158 +3,14 @@ package ingest_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/xiuhua/xiuhua/cloud/ingest"
 	"github.com/xiuhua/xiuhua/cloud/store"
-	"github.com/xiuhua/xiuhua/cloud/store/bolt"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
-
-// arrived is the collector clock every test runs at: it must come back as
-// the devices' LastSeen, to the microsecond (what the bolt store keeps).
-var arrived = time.Date(2026, 7, 14, 9, 30, 0, 123456000, time.UTC)
-
-var t0 = time.Date(2026, 7, 14, 9, 0, 0, 0, time.UTC)
-
-func openDB(t *testing.T) *bolt.DB {
-	t.Helper()
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "c.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func records(seqs ...uint64) []telemetry.Record {
-	out := make([]telemetry.Record, len(seqs))
-	for i, s := range seqs {
-		out[i] = telemetry.Record{Seq: s, Reading: telemetry.Reading{
-			Sensor: "dust", Quantity: telemetry.PM2_5, Value: float64(s) + 0.5, Time: t0.Add(time.Duration(s) * time.Second),
-		}}
-	}
-	return out
-}
-
-// rs is the set of the inclusive ranges given as first, last pairs.
-func rs(firstLast ...uint64) telemetry.Ranges {
-	var out telemetry.Ranges
-	for i := 0; i+1 < len(firstLast); i += 2 {
-		out = append(out, telemetry.Range{First: firstLast[i], Last: firstLast[i+1]})
-	}
-	return out
-}
-
-func payload(t *testing.T, device string, seqs ...uint64) []byte {
-	t.Helper()
-	p, err := telemetry.EncodeBatch(telemetry.Batch{Device: device, Records: records(seqs...)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// up is a well-formed message from device with the given records.
-func up(t *testing.T, device string, seqs ...uint64) ingest.Message {
-	return ingest.Message{Topic: telemetry.UpTopic(device), Payload: payload(t, device, seqs...)}
-}
-
-// recorder is the Publisher and the Observer. The first failAcks acks fail.
-type recorder struct {
-	mu       sync.Mutex
-	failAcks int
-	acks     []telemetry.Ack
-	observed []observed
-}
-
-type observed struct {
-	Device string
-	Seqs   []uint64
-}
-
-var errBroker = errors.New("broker: not connected")
-
-func (r *recorder) PublishAck(_ context.Context, a telemetry.Ack) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.acks = append(r.acks, a)
-	if len(r.acks) <= r.failAcks {
-		return errBroker
-	}
-	return nil
-}
-
-func (r *recorder) observe(_ context.Context, device string, recs []telemetry.Record) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	o := observed{Device: device}
-	for _, rec := range recs {
-		o.Seqs = append(o.Seqs, rec.Seq)
-	}
-	r.observed = append(r.observed, o)
-	return nil
-}
-
-// countingStore records how many batches each Append call carried.
-type countingStore struct {
-	ingest.Appender
-	mu    sync.Mutex
-	calls []int
-}
-
-func (c *countingStore) Append(ctx context.Context, at time.Time, bs ...telemetry.Batch) ([]store.AppendResult, error) {
-	c.mu.Lock()
-	c.calls = append(c.calls, len(bs))
-	c.mu.Unlock()
-	return c.Appender.Append(ctx, at, bs...)
-}
-
-// drain queues msgs before Run starts (so that they are all waiting
-// together), runs until every message handled so far is either stored or
-// rejected, then stops Run and checks that it returned nil.
-func drain(t *testing.T, in *ingest.Ingest, handled *int, msgs []ingest.Message) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	for _, m := range msgs {
-		in.Handle(ctx, m)
-	}
-	*handled += len(msgs)
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		s := in.Stats()
-		if s.Batches+s.Rejected == uint64(*handled) {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("Run returned %v before it handled %d messages (stats %+v)", err, *handled, s)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 5s ingest has handled %d of %d messages (stats %+v)", s.Batches+s.Rejected, *handled, s)
-		}
-		time.Sleep(time.Millisecond)
-	}
-	// Batches is counted before the ack and the observer; Run returns only
-	// between groups, so once it has returned the round is complete.
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run after cancel = %v, want nil", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return within 5s of cancel")
-	}
-}
 
 func TestRun(t *testing.T) {
 	tests := []struct {
@@ -221,6 +77,21 @@ func TestRun(t *testing.T) {
 			stats:    ingest.Stats{Batches: 2, Records: 3, Duplicates: 1},
 			devices: []store.Device{{ID: "site-7", LastSeen: arrived, SeqHigh: 3,
 				Missing: telemetry.Ranges{}, Received: 3, Duplicates: 1}},
+			appends: []int{1, 1},
+		},
+		{
+			name: "condensed blocks are stored and acknowledged like records, only records observed",
+			rounds: func(t *testing.T) [][]ingest.Message {
+				return [][]ingest.Message{{condensedUp(t, "site-7", 3, 5, 1, 2)}, {condensedUp(t, "site-7", 3, 5)}}
+			},
+			acks: []telemetry.Ack{
+				{Device: "site-7", Ranges: rs(1, 5)},
+				{Device: "site-7", Ranges: rs(3, 5)},
+			},
+			observed: []observed{{"site-7", []uint64{1, 2}}},
+			stats:    ingest.Stats{Batches: 2, Records: 2, Condensed: 3, Duplicates: 3},
+			devices: []store.Device{{ID: "site-7", LastSeen: arrived, SeqHigh: 5,
+				Missing: telemetry.Ranges{}, Received: 5, Duplicates: 3, Condensed: 3, Replayed: 2}},
 			appends: []int{1, 1},
 		},
 		{

@@ -1,6 +1,9 @@
 // Package store defines the collector's storage: readings kept
-// idempotently by (device, seq), each device's completeness (the highest
-// sequence number seen and the ranges still missing below it), and alerts.
+// idempotently by (device, seq), the per-minute aggregates of readings a
+// device condensed when its disk ran short (whose sequence numbers count
+// as received like raw ones), each device's completeness (the highest
+// sequence number seen, the ranges still missing below it, and counts of
+// duplicates, condensed, replayed and future-time readings), and alerts.
 //
 // Backends live in sub-packages: store/bolt (embedded, the default) and,
 // later, store/postgres. Every backend must pass the same conformance

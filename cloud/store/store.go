@@ -11,17 +11,34 @@ import (
 // Store is what the collector keeps. Implementations are safe for
 // concurrent use.
 type Store interface {
-	// Append stores the batches' records in one durable transaction and
-	// returns one result per batch, in order. A record whose (device, seq)
-	// is already stored is a duplicate: it is not stored again, and it is
-	// still acknowledged. arrived is the collector's clock when the
-	// batches were received; it becomes the devices' LastSeen.
+	// Append stores the batches' records and condensed blocks in one
+	// durable transaction and returns one result per batch, in order.
+	//
+	// A record whose (device, seq) is already stored is a duplicate: it is
+	// not stored again, and it is still acknowledged. A condensed block's
+	// sequence numbers count exactly like records': those already stored
+	// are duplicates, the others become received, and the block's
+	// aggregates are stored once, when at least one of its sequence
+	// numbers is new (a block that overlaps records stored before keeps
+	// all its aggregates, which then also summarise those records).
+	//
+	// arrived is the collector's clock when the batches were received; it
+	// becomes the devices' LastSeen. A new record whose time is more than
+	// the backend's MaxFuture (DefaultMaxFuture unless configured) after
+	// arrived is stored with telemetry.FutureTime set, and counted; the
+	// flag is the collector's to set, so Append clears it on every other
+	// record.
 	Append(ctx context.Context, arrived time.Time, batches ...telemetry.Batch) ([]AppendResult, error)
 	// Devices lists every device that has sent a batch, sorted by id.
 	Devices(ctx context.Context) ([]Device, error)
 	// Readings returns the records of q.Device with From ≤ time < To,
 	// ordered by time and then by seq, at most q.Limit of them.
 	Readings(ctx context.Context, q ReadingQuery) ([]telemetry.Record, error)
+	// Aggregates returns the condensed aggregates of q.Device whose minute
+	// is in [From, To), ordered by minute, then by the sequence range of
+	// their block, then in the order the device listed them; at most
+	// q.Limit of them.
+	Aggregates(ctx context.Context, q ReadingQuery) ([]telemetry.Aggregate, error)
 	// PutAlert creates or replaces the alert with a.ID.
 	PutAlert(ctx context.Context, a Alert) error
 	// Alerts lists alerts, newest opened first.
@@ -32,12 +49,17 @@ type Store interface {
 // AppendResult says what happened to one batch.
 type AppendResult struct {
 	// Stored is every sequence number of the batch that is now durably
-	// stored, new or duplicate: what the collector acknowledges.
+	// stored, new or duplicate, raw or condensed: what the collector
+	// acknowledges.
 	Stored telemetry.Ranges
-	// New holds the records that were not stored before, in seq order:
-	// what the rules must see.
+	// New holds the raw records that were not stored before, in seq
+	// order, with their flags as stored: what the rules must see.
 	New []telemetry.Record
-	// Duplicates counts the records that were already stored.
+	// Condensed counts the sequence numbers of the batch's condensed
+	// blocks that were not stored before.
+	Condensed uint64
+	// Duplicates counts the sequence numbers, raw or condensed, that were
+	// already stored.
 	Duplicates int
 }
 
@@ -49,18 +71,30 @@ type Device struct {
 	// Missing lists the sequence numbers in [1, SeqHigh] not stored yet;
 	// never nil, empty when the device's record is complete.
 	Missing    telemetry.Ranges `json:"missing"`
-	Received   uint64           `json:"received"`   // distinct records stored
-	Duplicates uint64           `json:"duplicates"` // re-sent records dropped
+	Received   uint64           `json:"received"`   // distinct sequence numbers stored, raw or condensed
+	Duplicates uint64           `json:"duplicates"` // re-sent sequence numbers dropped, raw or condensed
+	Condensed  uint64           `json:"condensed"`  // sequence numbers received as condensed aggregates
+	// Replayed counts the raw records that first arrived in a batch marked
+	// Replay (backlog from an outage).
+	Replayed uint64 `json:"replayed"`
+	// FutureTime counts the raw records stored with telemetry.FutureTime.
+	FutureTime uint64 `json:"future_time"`
 }
 
-// ReadingQuery selects readings of one device in a half-open time range.
+// DefaultMaxFuture is how far ahead of its arrival a reading's time may be
+// before Append flags it telemetry.FutureTime: beyond clock skew and
+// transit, a device clock that far ahead is wrong.
+const DefaultMaxFuture = 5 * time.Minute
+
+// ReadingQuery selects readings, or aggregates by their minute, of one
+// device in a half-open time range.
 type ReadingQuery struct {
 	Device   string
 	From, To time.Time
 	Limit    int // ≤ 0 means DefaultLimit
 }
 
-// Limits on Readings.
+// Limits on Readings and Aggregates.
 const (
 	DefaultLimit = 10000
 	MaxLimit     = 100000

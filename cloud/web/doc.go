@@ -1,19 +1,43 @@
 // Package web is the collector's HTTP API for the offices and the
 // dashboard. Every response is JSON (application/json; charset=utf-8):
 //
-//	GET /healthz            {"status":"ok"}, or 503 {"status":"unhealthy","error":"..."}
-//	GET /api/v1/devices     [{"id","last_seen","seq_high","missing":[{"first","last"}],"received","duplicates"}]
-//	GET /api/v1/readings    ?device=ID&from=RFC3339&to=RFC3339[&limit=N]
-//	                        {"device","from","to","readings":[{"seq","sensor","quantity","value","unit","time","quality"}]}
-//	GET /api/v1/alerts      {"alerts":[store.Alert...]}, newest opened first
+//	GET /healthz                {"status":"ok"}, or 503 {"status":"unhealthy","error":"..."}
+//	GET /api/v1/devices         [device...], by id
+//	GET /api/v1/devices/{id}    device plus "aggregates_url"; 404 for an unknown id
+//	GET /api/v1/readings        ?device=ID&from=RFC3339&to=RFC3339[&limit=N]
+//	                            {"device","from","to","readings":[{"seq","sensor","quantity","value","unit","time","quality","flags"}]}
+//	GET /api/v1/aggregates      ?device=ID[&from=RFC3339][&to=RFC3339][&limit=N]
+//	                            {"device","from","to","aggregates":[{"sensor","quantity","unit","minute","count","min","max","mean"}]}
+//	GET /api/v1/alerts          {"alerts":[store.Alert...]}, newest opened first
+//
+// A device is
+//
+//	{"id","last_seen","seq_high","missing":[{"first","last"}],"received","duplicates",
+//	 "condensed","replayed","future_time",
+//	 "online","state","state_since","state_reason","last_heartbeat"}
+//
+// The first group is the store's completeness (store.Device); last_seen is
+// null for a device that has published a status or heartbeat but no batch.
+// The second is the registry's connection state (registry.Device): state
+// is "online" or "offline", state_since is null when unknown, state_reason
+// is "" when online and otherwise "last will", "disconnected cleanly",
+// "heartbeat timeout" or "no status"; last_heartbeat is the device's
+// latest heartbeat (telemetry.Heartbeat) or null. Devices known to either
+// the store or the registry are listed.
+//
+// A reading's flags are a list of names ("clock_unsynced",
+// "clock_corrected", "future_time"), [] when none. Aggregates are the
+// per-minute summaries of readings a device condensed when its disk ran
+// short, selected by minute; an absent from or to leaves that end open.
 //
 // Times are RFC 3339 in UTC with as many fractional digits as they need.
 // Lists are [] rather than null when empty. Readings are the half-open
-// range from ≤ time < to, ordered by time and then seq; limit is 1 to
-// store.MaxLimit and defaults to store.DefaultLimit.
+// range from ≤ time < to, ordered by time and then seq; aggregates are
+// ordered by minute; limit is 1 to store.MaxLimit and defaults to
+// store.DefaultLimit.
 //
 // Bad input is 400 {"error":"..."} naming the parameter and the problem; an
-// unknown path is 404 and a method other than GET or HEAD is 405, both with
-// an "error" body. A failing store is 500 with a generic message; the
-// detail goes to Opts.Logger, never to the client.
+// unknown path or device is 404 and a method other than GET or HEAD is
+// 405, all with an "error" body. A failing store is 500 with a generic
+// message; the detail goes to Opts.Logger, never to the client.
 package web

@@ -14,10 +14,26 @@ import (
 // timeExample shows the expected time format in error messages.
 const timeExample = "2026-03-01T08:00:00Z"
 
-// parseReadingQuery checks the query string of /api/v1/readings. Its
-// errors are shown to the client, so each names the parameter.
-func parseReadingQuery(raw string) (store.ReadingQuery, error) {
-	var q store.ReadingQuery
+// rangeQuery is a parsed query string of /api/v1/readings or
+// /api/v1/aggregates.
+type rangeQuery struct {
+	store.ReadingQuery
+	hasFrom, hasTo bool
+}
+
+// Bounds of an aggregates query without from or to: every time RFC 3339
+// can write.
+var (
+	earliest = time.Time{}
+	latest   = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// parseRangeQuery checks the query string of /api/v1/readings (times
+// required) or /api/v1/aggregates (times optional, unbounded when
+// absent). Its errors are shown to the client, so each names the
+// parameter.
+func parseRangeQuery(raw string, timesRequired bool) (rangeQuery, error) {
+	var q rangeQuery
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
 		return q, fmt.Errorf("query string: %v", err)
@@ -30,11 +46,17 @@ func parseReadingQuery(raw string) (store.ReadingQuery, error) {
 		return q, fmt.Errorf("device: %s", strings.TrimPrefix(err.Error(), "telemetry: "))
 	}
 	q.Device = device
-	if q.From, err = timeParam(vals, "from"); err != nil {
+	if q.From, q.hasFrom, err = timeParam(vals, "from", timesRequired); err != nil {
 		return q, err
 	}
-	if q.To, err = timeParam(vals, "to"); err != nil {
+	if !q.hasFrom {
+		q.From = earliest
+	}
+	if q.To, q.hasTo, err = timeParam(vals, "to", timesRequired); err != nil {
 		return q, err
+	}
+	if !q.hasTo {
+		q.To = latest
 	}
 	if q.From.After(q.To) {
 		return q, fmt.Errorf("from: %s is after to %s", q.From.Format(time.RFC3339Nano), q.To.Format(time.RFC3339Nano))
@@ -66,10 +88,14 @@ func param(vals url.Values, name string, required bool) (string, error) {
 	return vs[0], nil
 }
 
-func timeParam(vals url.Values, name string) (time.Time, error) {
-	v, err := param(vals, name, true)
+// timeParam returns the time name holds and whether it is given.
+func timeParam(vals url.Values, name string, required bool) (time.Time, bool, error) {
+	v, err := param(vals, name, required)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%v; give an RFC 3339 time such as %s", err, timeExample)
+		return time.Time{}, false, fmt.Errorf("%v; give an RFC 3339 time such as %s", err, timeExample)
+	}
+	if v == "" {
+		return time.Time{}, false, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
@@ -78,7 +104,7 @@ func timeParam(vals url.Values, name string) (time.Time, error) {
 			// The usual culprit: "+08:00" sent unescaped arrives as " 08:00".
 			hint = " (write a '+' in a URL as %2B)"
 		}
-		return time.Time{}, fmt.Errorf("%s: %q is not an RFC 3339 time such as %s%s", name, v, timeExample, hint)
+		return time.Time{}, false, fmt.Errorf("%s: %q is not an RFC 3339 time such as %s%s", name, v, timeExample, hint)
 	}
-	return t, nil
+	return t, true, nil
 }

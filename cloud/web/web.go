@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/xiuhua/xiuhua/cloud/registry"
 	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
@@ -14,8 +15,18 @@ import (
 type Source interface {
 	Devices(ctx context.Context) ([]store.Device, error)
 	Readings(ctx context.Context, q store.ReadingQuery) ([]telemetry.Record, error)
+	Aggregates(ctx context.Context, q store.ReadingQuery) ([]telemetry.Aggregate, error)
 	Alerts(ctx context.Context) ([]store.Alert, error)
 }
+
+// States is the part of the device registry the API reads
+// (*registry.Registry).
+type States interface {
+	Device(id string) (registry.Device, bool)
+	Devices() []registry.Device
+}
+
+var _ States = (*registry.Registry)(nil)
 
 // Opts configures New. Nil means the defaults.
 type Opts struct {
@@ -24,18 +35,25 @@ type Opts struct {
 	Health func() error
 	// Logger receives the errors that become 500 responses. Nil discards.
 	Logger *slog.Logger
+	// States gives the devices' connection state. Nil means a registry
+	// that knows no device: every device is offline for want of a status.
+	States States
 }
 
 type server struct {
 	src    Source
+	states States
 	health func() error
 	log    *slog.Logger
 }
 
 // New returns the API's handler over src.
 func New(src Source, opts *Opts) http.Handler {
-	s := &server{src: src, health: func() error { return nil }, log: slog.New(slog.DiscardHandler)}
+	s := &server{src: src, states: noStates{}, health: func() error { return nil }, log: slog.New(slog.DiscardHandler)}
 	if opts != nil {
+		if opts.States != nil {
+			s.states = opts.States
+		}
 		if opts.Health != nil {
 			s.health = opts.Health
 		}
@@ -46,7 +64,9 @@ func New(src Source, opts *Opts) http.Handler {
 	mux := http.NewServeMux()
 	route(mux, "/healthz", s.healthz)
 	route(mux, "/api/v1/devices", s.devices)
+	route(mux, "/api/v1/devices/{id}", s.device)
 	route(mux, "/api/v1/readings", s.readings)
+	route(mux, "/api/v1/aggregates", s.aggregates)
 	route(mux, "/api/v1/alerts", s.alerts)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such path: "+r.URL.Path)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xiuhua/xiuhua/cloud/registry"
 	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/cloud/store/bolt"
 	"github.com/xiuhua/xiuhua/cloud/web"
@@ -20,8 +21,8 @@ import (
 
 var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 
-// fixture is a store with two devices, one of them with a gap, and two
-// alerts.
+// fixture is a store with three devices, one of them with a gap, one
+// with flagged readings and a condensed block, and two alerts.
 func fixture(t *testing.T) *bolt.DB {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "c.db"), nil)
@@ -42,6 +43,15 @@ func fixture(t *testing.T) *bolt.DB {
 		telemetry.Batch{Device: "site-7", Records: []telemetry.Record{
 			{Seq: 1, Reading: telemetry.Reading{Sensor: "dust", Quantity: telemetry.PM2_5, Value: 35.5, Time: t0, Quality: telemetry.Suspect}},
 		}},
+		// Backlog: a reading timed after a clock correction, a block
+		// condensed two hours back, and a reading nine minutes ahead of
+		// its arrival.
+		telemetry.Batch{Device: "site-9", Replay: true, Records: []telemetry.Record{
+			{Seq: 1, Reading: telemetry.Reading{Sensor: "dust", Quantity: telemetry.PM10, Value: 40, Time: t0, Flags: telemetry.ClockCorrected}},
+			{Seq: 4, Reading: telemetry.Reading{Sensor: "dust", Quantity: telemetry.PM10, Value: 41, Time: t0.Add(10 * time.Minute)}},
+		}, Condensed: []telemetry.Condensed{{Range: telemetry.Range{First: 2, Last: 3}, Aggregates: []telemetry.Aggregate{
+			{Sensor: "dust", Quantity: telemetry.PM10, Minute: t0.Add(-2 * time.Hour), Count: 2, Min: 30, Max: 50, Mean: 40},
+		}}}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +74,38 @@ func fixture(t *testing.T) *bolt.DB {
 		}
 	}
 	return db
+}
+
+// states is a registry that has heard: river-1's birth and heartbeat,
+// site-9's birth and last will, and lift-3's birth (it has sent no batch);
+// nothing from site-7. It is read at 08:03.
+func states(t *testing.T) *registry.Registry {
+	t.Helper()
+	now := t0
+	r := registry.New(&registry.Opts{Now: func() time.Time { return now }})
+	status := func(id, state string, at time.Duration) {
+		now = t0.Add(at)
+		if err := r.SetStatus(id, telemetry.Status{State: state}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status("lift-3", telemetry.Online, 30*time.Second)
+	status("river-1", telemetry.Online, time.Minute)
+	status("site-9", telemetry.Online, time.Minute)
+	now = t0.Add(90 * time.Second)
+	err := r.SetHeartbeat("river-1", telemetry.Heartbeat{
+		Time:     t0.Add(90 * time.Second).In(time.FixedZone("CST", 8*3600)),
+		Interval: telemetry.Duration(time.Minute), ConfigHash: "c0ffee", Clock: "synced",
+		Outbox: telemetry.OutboxState{Depth: 2, OldestAgeS: 1.5, NextSeq: 5, BudgetBytes: 1 << 20, UsedBytes: 2048,
+			AutonomyHours: 96, ReadingsPerMin: 6},
+		Sensors: map[string]telemetry.SensorState{"level": {Open: true, Samples: 4}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("site-9", telemetry.Offline, 150*time.Second)
+	now = t0.Add(3 * time.Minute)
+	return r
 }
 
 type exchange struct {
@@ -93,16 +135,54 @@ func check(t *testing.T, h http.Handler, tests []exchange) {
 	}
 }
 
+// The device objects of the fixture and states.
+const (
+	devLift3 = `{"id":"lift-3","last_seen":null,"seq_high":0,"missing":[],"received":0,"duplicates":0,"condensed":0,"replayed":0,"future_time":0,` +
+		`"online":true,"state":"online","state_since":"2026-03-01T08:00:30Z","state_reason":"","last_heartbeat":null`
+	devRiver1 = `{"id":"river-1","last_seen":"2026-03-01T08:02:00Z","seq_high":4,"missing":[{"first":3,"last":3}],"received":3,"duplicates":1,` +
+		`"condensed":0,"replayed":0,"future_time":0,` +
+		`"online":true,"state":"online","state_since":"2026-03-01T08:01:00Z","state_reason":"",` +
+		`"last_heartbeat":{"time":"2026-03-01T08:01:30Z","interval":"1m0s","config_hash":"c0ffee","clock":"synced",` +
+		`"outbox":{"depth":2,"oldest_age_s":1.5,"next_seq":5,"budget_bytes":1048576,"used_bytes":2048,"condensed":0,"autonomy_hours":96,"readings_per_min":6},` +
+		`"sensors":{"level":{"open":true,"samples":4,"errors":0}}}`
+	devSite7 = `{"id":"site-7","last_seen":"2026-03-01T08:01:00Z","seq_high":1,"missing":[],"received":1,"duplicates":0,"condensed":0,"replayed":0,"future_time":0,` +
+		`"online":false,"state":"offline","state_since":null,"state_reason":"no status","last_heartbeat":null`
+	devSite9 = `{"id":"site-9","last_seen":"2026-03-01T08:01:00Z","seq_high":4,"missing":[],"received":4,"duplicates":0,"condensed":2,"replayed":2,"future_time":1,` +
+		`"online":false,"state":"offline","state_since":"2026-03-01T08:02:30Z","state_reason":"last will","last_heartbeat":null`
+	aggSite9 = `{"sensor":"dust","quantity":"pm10","unit":"ug/m3","minute":"2026-03-01T06:00:00Z","count":2,"min":30,"max":50,"mean":40}`
+)
+
 func TestAPI(t *testing.T) {
-	h := web.New(fixture(t), nil)
-	const r1 = `{"seq":1,"sensor":"level","quantity":"water_level","value":3.12,"unit":"m","time":"2026-03-01T08:00:00Z","quality":"good"}`
-	const r2 = `{"seq":2,"sensor":"level","quantity":"water_level","value":3.25,"unit":"m","time":"2026-03-01T08:00:10Z","quality":"good"}`
-	const r4 = `{"seq":4,"sensor":"level","quantity":"water_level","value":3.5,"unit":"m","time":"2026-03-01T08:00:30.5Z","quality":"good"}`
+	h := web.New(fixture(t), &web.Opts{States: states(t)})
+	const r1 = `{"seq":1,"sensor":"level","quantity":"water_level","value":3.12,"unit":"m","time":"2026-03-01T08:00:00Z","quality":"good","flags":[]}`
+	const r2 = `{"seq":2,"sensor":"level","quantity":"water_level","value":3.25,"unit":"m","time":"2026-03-01T08:00:10Z","quality":"good","flags":[]}`
+	const r4 = `{"seq":4,"sensor":"level","quantity":"water_level","value":3.5,"unit":"m","time":"2026-03-01T08:00:30.5Z","quality":"good","flags":[]}`
 	check(t, h, []exchange{
 		{name: "health", target: "/healthz", status: 200, body: `{"status":"ok"}`},
-		{name: "devices", target: "/api/v1/devices", status: 200, body: `[` +
-			`{"id":"river-1","last_seen":"2026-03-01T08:02:00Z","seq_high":4,"missing":[{"first":3,"last":3}],"received":3,"duplicates":1},` +
-			`{"id":"site-7","last_seen":"2026-03-01T08:01:00Z","seq_high":1,"missing":[],"received":1,"duplicates":0}]`},
+		{name: "devices", target: "/api/v1/devices", status: 200,
+			body: `[` + devLift3 + `},` + devRiver1 + `},` + devSite7 + `},` + devSite9 + `}]`},
+		{name: "device with a batch and a status", target: "/api/v1/devices/site-9", status: 200,
+			body: devSite9 + `,"aggregates_url":"/api/v1/aggregates?device=site-9"}`},
+		{name: "device with a heartbeat", target: "/api/v1/devices/river-1", status: 200,
+			body: devRiver1 + `,"aggregates_url":"/api/v1/aggregates?device=river-1"}`},
+		{name: "device with a batch only", target: "/api/v1/devices/site-7", status: 200,
+			body: devSite7 + `,"aggregates_url":"/api/v1/aggregates?device=site-7"}`},
+		{name: "device with a status only", target: "/api/v1/devices/lift-3", status: 200,
+			body: devLift3 + `,"aggregates_url":"/api/v1/aggregates?device=lift-3"}`},
+		{name: "readings, flags", target: "/api/v1/readings?device=site-9&from=2026-03-01T06:00:00Z&to=2026-03-01T09:00:00Z", status: 200,
+			body: `{"device":"site-9","from":"2026-03-01T06:00:00Z","to":"2026-03-01T09:00:00Z","readings":[` +
+				`{"seq":1,"sensor":"dust","quantity":"pm10","value":40,"unit":"ug/m3","time":"2026-03-01T08:00:00Z","quality":"good","flags":["clock_corrected"]},` +
+				`{"seq":4,"sensor":"dust","quantity":"pm10","value":41,"unit":"ug/m3","time":"2026-03-01T08:10:00Z","quality":"good","flags":["future_time"]}]}`},
+		{name: "aggregates, all", target: "/api/v1/aggregates?device=site-9", status: 200,
+			body: `{"device":"site-9","from":null,"to":null,"aggregates":[` + aggSite9 + `]}`},
+		{name: "aggregates, half open", target: "/api/v1/aggregates?device=site-9&from=2026-03-01T14:00:00%2B08:00&to=2026-03-01T06:00:00.001Z", status: 200,
+			body: `{"device":"site-9","from":"2026-03-01T06:00:00Z","to":"2026-03-01T06:00:00.001Z","aggregates":[` + aggSite9 + `]}`},
+		{name: "aggregates, from only", target: "/api/v1/aggregates?device=site-9&from=2026-03-01T06:00:00.001Z", status: 200,
+			body: `{"device":"site-9","from":"2026-03-01T06:00:00.001Z","to":null,"aggregates":[]}`},
+		{name: "aggregates, to only, exclusive", target: "/api/v1/aggregates?device=site-9&to=2026-03-01T06:00:00Z&limit=5", status: 200,
+			body: `{"device":"site-9","from":null,"to":"2026-03-01T06:00:00Z","aggregates":[]}`},
+		{name: "aggregates, none", target: "/api/v1/aggregates?device=river-1", status: 200,
+			body: `{"device":"river-1","from":null,"to":null,"aggregates":[]}`},
 		{name: "readings", target: "/api/v1/readings?device=river-1&from=2026-03-01T08:00:00Z&to=2026-03-01T09:00:00Z", status: 200,
 			body: `{"device":"river-1","from":"2026-03-01T08:00:00Z","to":"2026-03-01T09:00:00Z","readings":[` + r1 + `,` + r2 + `,` + r4 + `]}`},
 		{name: "readings, another zone, half open", target: "/api/v1/readings?device=river-1&from=2026-03-01T16:00:10%2B08:00&to=2026-03-01T08:00:30.5Z", status: 200,
@@ -111,7 +191,7 @@ func TestAPI(t *testing.T) {
 			body: `{"device":"river-1","from":"2026-03-01T08:00:00Z","to":"2026-03-01T09:00:00Z","readings":[` + r1 + `,` + r2 + `]}`},
 		{name: "readings, quality and unit", target: "/api/v1/readings?device=site-7&from=2026-03-01T08:00:00Z&to=2026-03-01T08:00:00.001Z", status: 200,
 			body: `{"device":"site-7","from":"2026-03-01T08:00:00Z","to":"2026-03-01T08:00:00.001Z","readings":[` +
-				`{"seq":1,"sensor":"dust","quantity":"pm2_5","value":35.5,"unit":"ug/m3","time":"2026-03-01T08:00:00Z","quality":"suspect"}]}`},
+				`{"seq":1,"sensor":"dust","quantity":"pm2_5","value":35.5,"unit":"ug/m3","time":"2026-03-01T08:00:00Z","quality":"suspect","flags":[]}]}`},
 		{name: "readings, none", target: "/api/v1/readings?device=nobody&from=2026-03-01T08:00:00Z&to=2026-03-01T08:00:00Z", status: 200,
 			body: `{"device":"nobody","from":"2026-03-01T08:00:00Z","to":"2026-03-01T08:00:00Z","readings":[]}`},
 		{name: "alerts", target: "/api/v1/alerts", status: 200, body: `{"alerts":[` +
@@ -143,9 +223,28 @@ func TestBadInput(t *testing.T) {
 		{name: "limit not a number", target: "/api/v1/readings?device=a" + from + to + "&limit=ten", status: 400,
 			body: `{"error":"limit: \"ten\" is not a whole number from 1 to 100000"}`},
 		{name: "bad escape", target: "/api/v1/readings?device=%zz", status: 400, body: `{"error":"query string: invalid URL escape \"%zz\""}`},
+		{name: "aggregates, no device", target: "/api/v1/aggregates?from=2026-03-01T08:00:00Z", status: 400, body: `{"error":"device: missing"}`},
+		{name: "aggregates, bad from", target: "/api/v1/aggregates?device=a&from=now", status: 400,
+			body: `{"error":"from: \"now\" is not an RFC 3339 time such as 2026-03-01T08:00:00Z"}`},
+		{name: "aggregates, from after to", target: "/api/v1/aggregates?device=a&from=2026-03-01T10:00:00Z" + to, status: 400,
+			body: `{"error":"from: 2026-03-01T10:00:00Z is after to 2026-03-01T09:00:00Z"}`},
+		{name: "aggregates, to twice", target: "/api/v1/aggregates?device=a" + to + to, status: 400,
+			body: `{"error":"to: given 2 times; give it once; give an RFC 3339 time such as 2026-03-01T08:00:00Z"}`},
+		{name: "aggregates, limit", target: "/api/v1/aggregates?device=a&limit=0", status: 400,
+			body: `{"error":"limit: \"0\" is not a whole number from 1 to 100000"}`},
+		{name: "unknown device", target: "/api/v1/devices/nobody", status: 404, body: `{"error":"no such device: nobody"}`},
+		{name: "invalid device", target: "/api/v1/devices/a%20b", status: 400,
+			body: `{"error":"device: device id \"a b\" has ' ' at 1; only letters, digits, '.', '_' and '-' are allowed"}`},
+		{name: "device with a slash", target: "/api/v1/devices/a%2Fb", status: 400,
+			body: `{"error":"device: device id \"a/b\" has '/' at 1; only letters, digits, '.', '_' and '-' are allowed"}`},
+		{name: "device starting with a dot", target: "/api/v1/devices/.x", status: 400,
+			body: `{"error":"device: device id \".x\" must not start with '.'"}`},
+		{name: "device path too deep", target: "/api/v1/devices/a/b", status: 404, body: `{"error":"no such path: /api/v1/devices/a/b"}`},
 		{name: "unknown path", target: "/api/v1/nothing", status: 404, body: `{"error":"no such path: /api/v1/nothing"}`},
 		{name: "trailing slash", target: "/api/v1/devices/", status: 404, body: `{"error":"no such path: /api/v1/devices/"}`},
 		{name: "method", method: http.MethodPost, target: "/api/v1/devices", status: 405, body: `{"error":"method POST is not allowed; use GET"}`},
+		{name: "method on a device", method: http.MethodDelete, target: "/api/v1/devices/site-7", status: 405, body: `{"error":"method DELETE is not allowed; use GET"}`},
+		{name: "method on aggregates", method: http.MethodPost, target: "/api/v1/aggregates?device=a", status: 405, body: `{"error":"method POST is not allowed; use GET"}`},
 	})
 }
 
@@ -165,7 +264,15 @@ func TestEmpty(t *testing.T) {
 	defer db.Close()
 	check(t, web.New(db, nil), []exchange{
 		{name: "devices", target: "/api/v1/devices", status: 200, body: `[]`},
+		{name: "device", target: "/api/v1/devices/site-7", status: 404, body: `{"error":"no such device: site-7"}`},
 		{name: "alerts", target: "/api/v1/alerts", status: 200, body: `{"alerts":[]}`},
+	})
+	// Without a registry every stored device is offline for want of a status.
+	check(t, web.New(fixture(t), nil), []exchange{
+		{name: "device without registry", target: "/api/v1/devices/river-1", status: 200,
+			body: `{"id":"river-1","last_seen":"2026-03-01T08:02:00Z","seq_high":4,"missing":[{"first":3,"last":3}],"received":3,"duplicates":1,` +
+				`"condensed":0,"replayed":0,"future_time":0,"online":false,"state":"offline","state_since":null,"state_reason":"no status","last_heartbeat":null,` +
+				`"aggregates_url":"/api/v1/aggregates?device=river-1"}`},
 	})
 }
 
@@ -184,6 +291,9 @@ var errSecret = errors.New("disk /var/lib/xiuhua/c.db: input/output error")
 
 func (failing) Devices(context.Context) ([]store.Device, error) { return nil, errSecret }
 func (failing) Readings(context.Context, store.ReadingQuery) ([]telemetry.Record, error) {
+	return nil, errSecret
+}
+func (failing) Aggregates(context.Context, store.ReadingQuery) ([]telemetry.Aggregate, error) {
 	return nil, errSecret
 }
 func (failing) Alerts(context.Context) ([]store.Alert, error) { return nil, errSecret }
@@ -207,9 +317,11 @@ func TestStoreErrors(t *testing.T) {
 			{name: s.name + " devices", target: "/api/v1/devices", status: 500, body: internal},
 			{name: s.name + " readings", target: "/api/v1/readings?device=a&from=2026-03-01T08:00:00Z&to=2026-03-01T09:00:00Z", status: 500, body: internal},
 			{name: s.name + " alerts", target: "/api/v1/alerts", status: 500, body: internal},
+			{name: s.name + " device", target: "/api/v1/devices/a", status: 500, body: internal},
+			{name: s.name + " aggregates", target: "/api/v1/aggregates?device=a", status: 500, body: internal},
 		})
-		if n := strings.Count(logged.String(), s.detail); n != 3 {
-			t.Errorf("%s: the log holds the error %d times, want 3:\n%s", s.name, n, logged.String())
+		if n := strings.Count(logged.String(), s.detail); n != 5 {
+			t.Errorf("%s: the log holds the error %d times, want 5:\n%s", s.name, n, logged.String())
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/conntest"
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/i2c"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
 	"github.com/xiuhua/xiuhua/telemetry"
@@ -31,6 +33,14 @@ type env struct {
 func (e *env) OpenSerial(s sensor.Serial) (sensor.Port, error) {
 	e.asked = append(e.asked, s)
 	return e.port, e.err
+}
+
+func (e *env) OpenI2C(bus string) (i2c.BusCloser, error) {
+	return nil, errors.New("test env: no I2C")
+}
+
+func (e *env) Pin(name string) (gpio.PinIO, error) {
+	return nil, errors.New("test env: no GPIO")
 }
 
 func openSensor(t *testing.T, spec sensor.Spec, e sensor.Env) (sensor.Sensor, error) {

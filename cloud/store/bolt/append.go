@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -18,9 +19,10 @@ import (
 const appendFill = 0.9
 
 // Append stores the batches in one write transaction (one fsync). A batch
-// with an invalid device id or a sequence number 0 fails the whole call
-// and nothing is stored. A device's LastSeen becomes arrived unless it is
-// already later, so that a slow concurrent call cannot move it back.
+// with an invalid device id, a sequence number 0 or an empty or
+// 0-based condensed range fails the whole call and nothing is stored. A
+// device's LastSeen becomes arrived unless it is already later, so that a
+// slow concurrent call cannot move it back.
 func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetry.Batch) ([]store.AppendResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("bolt: append: %w", err)
@@ -33,9 +35,12 @@ func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetr
 	results := make([]store.AppendResult, len(batches))
 	err := db.update("append", func(tx *bbolt.Tx) error {
 		a := appender{
-			devices:  tx.Bucket(bucketDevices),
-			readings: tx.Bucket(bucketReadings),
-			open:     make(map[string]*openDevice),
+			devices:    tx.Bucket(bucketDevices),
+			readings:   tx.Bucket(bucketReadings),
+			aggregates: tx.Bucket(bucketAggregates),
+			open:       make(map[string]*openDevice),
+			// Records whose millisecond is after this are in the future.
+			futureAfter: arrived.Add(db.maxFuture),
 		}
 		for i, b := range batches {
 			res, err := a.batch(b, arrived)
@@ -61,19 +66,26 @@ func checkBatch(b telemetry.Batch) error {
 			return fmt.Errorf("device %q: record %d has sequence number 0", b.Device, j)
 		}
 	}
+	for j, c := range b.Condensed {
+		if c.Range.First == 0 || c.Range.First > c.Range.Last {
+			return fmt.Errorf("device %q: condensed block %d has range %d-%d", b.Device, j, c.Range.First, c.Range.Last)
+		}
+	}
 	return nil
 }
 
 // appender holds one Append transaction's devices so that each device's
 // state is read and written once however many batches it has.
 type appender struct {
-	devices, readings *bbolt.Bucket
-	open              map[string]*openDevice
+	devices, readings, aggregates *bbolt.Bucket
+	open                          map[string]*openDevice
+	futureAfter                   time.Time
 }
 
 type openDevice struct {
-	state    deviceState
-	readings *bbolt.Bucket
+	state      deviceState
+	readings   *bbolt.Bucket
+	aggregates *bbolt.Bucket // nil until the device's first condensed block
 }
 
 func (a *appender) device(id string) (*openDevice, error) {
@@ -114,17 +126,65 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 			continue
 		}
 		d.state.received = d.state.received.Add(one)
+		r.Time = time.UnixMilli(r.Time.UnixMilli()).UTC() // as stored
+		r.Flags &^= telemetry.FutureTime
+		if r.Time.After(a.futureAfter) {
+			r.Flags |= telemetry.FutureTime
+			d.state.futureTime++
+		}
+		if b.Replay {
+			d.state.replayed++
+		}
 		// bbolt keeps the slices until commit: one allocation per record.
 		buf, keyLen := appendRecord(make([]byte, 0, recordLen(r)), r)
 		if err := d.readings.Put(buf[:keyLen], buf[keyLen:]); err != nil {
 			return res, err
 		}
-		r.Time = time.UnixMilli(r.Time.UnixMilli()).UTC() // as stored
 		res.New = append(res.New, r)
+	}
+	for _, c := range b.Condensed {
+		res.Stored = res.Stored.Add(c.Range)
+		fresh := c.Range.Len() - overlap(d.state.received, c.Range)
+		res.Duplicates += int(c.Range.Len() - fresh)
+		if fresh == 0 {
+			continue
+		}
+		d.state.received = d.state.received.Add(c.Range)
+		d.state.condensed += fresh
+		res.Condensed += fresh
+		if err := a.putAggregates(b.Device, d, c); err != nil {
+			return res, err
+		}
 	}
 	d.state.duplicates += uint64(res.Duplicates)
 	slices.SortFunc(res.New, func(x, y telemetry.Record) int { return cmp.Compare(x.Seq, y.Seq) })
 	return res, nil
+}
+
+func (a *appender) putAggregates(id string, d *openDevice, c telemetry.Condensed) error {
+	if d.aggregates == nil {
+		ab, err := a.aggregates.CreateBucketIfNotExists([]byte(id))
+		if err != nil {
+			return err
+		}
+		d.aggregates = ab
+	}
+	for i, ag := range c.Aggregates {
+		buf, keyLen := appendAggregate(make([]byte, 0, aggregateLen(ag)), c.Range, uint32(i), ag)
+		if err := d.aggregates.Put(buf[:keyLen], buf[keyLen:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// overlap counts the sequence numbers of r that are in rs.
+func overlap(rs telemetry.Ranges, r telemetry.Range) uint64 {
+	var n uint64
+	for i := sort.Search(len(rs), func(i int) bool { return rs[i].Last >= r.First }); i < len(rs) && rs[i].First <= r.Last; i++ {
+		n += telemetry.Range{First: max(rs[i].First, r.First), Last: min(rs[i].Last, r.Last)}.Len()
+	}
+	return n
 }
 
 func (a *appender) flush() error {

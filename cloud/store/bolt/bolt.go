@@ -14,8 +14,8 @@ import (
 )
 
 // SchemaVersion is the file layout this build reads and writes (see the
-// package documentation).
-const SchemaVersion = 1
+// package documentation). Open migrates a file of version 1 in place.
+const SchemaVersion = 2
 
 // Errors about the file itself; wrapped with the detail.
 var (
@@ -27,15 +27,19 @@ var (
 )
 
 var (
-	bucketMeta     = []byte("meta")
-	bucketDevices  = []byte("devices")
-	bucketReadings = []byte("readings")
-	bucketAlerts   = []byte("alerts")
-	keySchema      = []byte("schema")
+	bucketMeta       = []byte("meta")
+	bucketDevices    = []byte("devices")
+	bucketReadings   = []byte("readings")
+	bucketAlerts     = []byte("alerts")
+	bucketAggregates = []byte("aggregates")
+	keySchema        = []byte("schema")
 )
 
-// dataBuckets are the top-level buckets besides meta.
-var dataBuckets = [][]byte{bucketDevices, bucketReadings, bucketAlerts}
+// dataBuckets are the top-level buckets besides meta; the first
+// v1Buckets of them are those of schema 1.
+var dataBuckets = [][]byte{bucketDevices, bucketReadings, bucketAlerts, bucketAggregates}
+
+const v1Buckets = 3
 
 // DefaultTimeout is how long Open waits for the file lock by default.
 const DefaultTimeout = time.Second
@@ -45,12 +49,17 @@ type Opts struct {
 	// Timeout is how long Open waits for the file lock while another
 	// process holds it. Zero or negative means DefaultTimeout.
 	Timeout time.Duration
+	// MaxFuture is how far ahead of its arrival a record's time may be
+	// before Append flags it telemetry.FutureTime. Zero or negative means
+	// store.DefaultMaxFuture.
+	MaxFuture time.Duration
 }
 
 // DB is a store.Store in one bbolt file. It is safe for concurrent use.
 type DB struct {
-	bdb    *bbolt.DB
-	closed atomic.Bool
+	bdb       *bbolt.DB
+	maxFuture time.Duration
+	closed    atomic.Bool
 }
 
 var _ store.Store = (*DB)(nil)
@@ -64,6 +73,9 @@ func Open(path string, opts *Opts) (*DB, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	if o.MaxFuture <= 0 {
+		o.MaxFuture = store.DefaultMaxFuture
+	}
 	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.Timeout})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("bolt: open %s: another process holds its lock (waited %v): %w", path, o.Timeout, err)
@@ -75,56 +87,66 @@ func Open(path string, opts *Opts) (*DB, error) {
 		_ = bdb.Close()
 		return nil, err
 	}
-	return &DB{bdb: bdb}, nil
+	return &DB{bdb: bdb, maxFuture: o.MaxFuture}, nil
 }
 
-// checkSchema initialises a new file and refuses one with another layout.
-// It reads before it writes so that a newer file is never touched.
+// checkSchema initialises a new file, migrates one of schema 1 and refuses
+// one with another layout. It reads before it writes so that a newer file
+// is never touched.
 func checkSchema(bdb *bbolt.DB, path string) error {
-	fresh := false
+	var version uint32 // 0: a new file
 	err := bdb.View(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
 			if k, _ := tx.Cursor().First(); k != nil {
 				return fmt.Errorf("%w: %s holds bucket %q but no schema version; it is not a collector store", ErrSchema, path, k)
 			}
-			fresh = true
 			return nil
 		}
 		v := meta.Get(keySchema)
 		if len(v) != 4 {
 			return fmt.Errorf("%w: %s has a schema version of %d bytes", ErrCorrupt, path, len(v))
 		}
-		if got := binary.BigEndian.Uint32(v); got != SchemaVersion {
-			return fmt.Errorf("%w: %s has schema version %d; this build reads version %d", ErrSchema, path, got, SchemaVersion)
+		version = binary.BigEndian.Uint32(v)
+		want := dataBuckets
+		switch version {
+		case SchemaVersion:
+		case 1:
+			want = dataBuckets[:v1Buckets]
+		default:
+			return fmt.Errorf("%w: %s has schema version %d; this build reads version %d and migrates version 1", ErrSchema, path, version, SchemaVersion)
 		}
-		for _, name := range dataBuckets {
+		for _, name := range want {
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("%w: %s has no %q bucket", ErrCorrupt, path, name)
 			}
 		}
 		return nil
 	})
-	if err != nil || !fresh {
+	if err != nil || version == SchemaVersion {
 		return err
 	}
+	// A new file gets every bucket; a file of schema 1 gets those schema 2
+	// added. Schema 1's encodings are valid schema 2 encodings (see the
+	// package documentation), so no value is rewritten, and the one
+	// transaction leaves either the old file or the migrated one.
 	err = bdb.Update(func(tx *bbolt.Tx) error {
-		meta, err := tx.CreateBucket(bucketMeta)
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
 			return err
 		}
-		if err := meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, SchemaVersion)); err != nil {
-			return err
-		}
 		for _, name := range dataBuckets {
-			if _, err := tx.CreateBucket(name); err != nil {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
-		return nil
+		return meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 	})
 	if err != nil {
-		return fmt.Errorf("bolt: initialise %s: %w", path, err)
+		if version == 0 {
+			return fmt.Errorf("bolt: initialise %s: %w", path, err)
+		}
+		return fmt.Errorf("bolt: migrate %s from schema version %d to %d: %w", path, version, SchemaVersion, err)
 	}
 	return nil
 }

@@ -61,7 +61,42 @@ func TestOpenRefuses(t *testing.T) {
 				return b.Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, bolt.SchemaVersion+1))
 			},
 			want: bolt.ErrSchema,
-			text: "schema version 2; this build reads version 1",
+			text: "schema version 3; this build reads version 2 and migrates version 1",
+		},
+		{
+			name: "schema 0",
+			setup: func(tx *bbolt.Tx) error {
+				b, err := tx.CreateBucket([]byte("meta"))
+				if err != nil {
+					return err
+				}
+				return b.Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, 0))
+			},
+			want: bolt.ErrSchema,
+			text: "schema version 0;",
+		},
+		{
+			name: "schema 1 without its buckets",
+			setup: func(tx *bbolt.Tx) error {
+				b, err := tx.CreateBucket([]byte("meta"))
+				if err != nil {
+					return err
+				}
+				return b.Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, 1))
+			},
+			want: bolt.ErrCorrupt,
+			text: `no "devices" bucket`,
+		},
+		{
+			name: "schema 2 without aggregates",
+			setup: func(tx *bbolt.Tx) error {
+				if err := schema1(tx); err != nil {
+					return err
+				}
+				return tx.Bucket([]byte("meta")).Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, 2))
+			},
+			want: bolt.ErrCorrupt,
+			text: `no "aggregates" bucket`,
 		},
 		{
 			name: "foreign file",

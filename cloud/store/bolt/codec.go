@@ -26,20 +26,28 @@ func readingKey(dst []byte, ms int64, seq uint64) []byte {
 
 // recordLen bounds the bytes appendRecord appends for r.
 func recordLen(r telemetry.Record) int {
-	return readingKeyLen + 1 + 8 + 2*binary.MaxVarintLen64 + len(r.Sensor) + len(r.Quantity)
+	return readingKeyLen + 1 + 8 + 2*binary.MaxVarintLen64 + len(r.Sensor) + len(r.Quantity) + 1
 }
 
-// appendRecord appends the key and then the value of r to dst.
+// appendRecord appends the key and then the value of r to dst. The flags
+// byte is written only when a flag is set, so that schema 1 values, which
+// have none, are the canonical form of unflagged records.
 func appendRecord(dst []byte, r telemetry.Record) (buf []byte, keyLen int) {
 	dst = readingKey(dst, r.Time.UnixMilli(), r.Seq)
 	keyLen = len(dst)
 	dst = append(dst, byte(r.Quality))
 	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(r.Value))
-	dst = binary.AppendUvarint(dst, uint64(len(r.Sensor)))
-	dst = append(dst, r.Sensor...)
-	dst = binary.AppendUvarint(dst, uint64(len(r.Quantity)))
-	dst = append(dst, r.Quantity...)
+	dst = appendString(dst, r.Sensor)
+	dst = appendString(dst, string(r.Quantity))
+	if r.Flags != 0 {
+		dst = append(dst, byte(r.Flags))
+	}
 	return dst, keyLen
+}
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
 }
 
 // decodeRecord parses a key and value written by appendRecord.
@@ -60,20 +68,84 @@ func decodeRecord(k, v []byte) (telemetry.Record, error) {
 		return telemetry.Record{}, fmt.Errorf("%w: reading seq %d: bad sensor name", ErrCorrupt, r.Seq)
 	}
 	quantity, rest, ok := cutString(rest)
-	if !ok || len(rest) != 0 {
+	if !ok {
 		return telemetry.Record{}, fmt.Errorf("%w: reading seq %d: bad quantity name", ErrCorrupt, r.Seq)
+	}
+	switch {
+	case len(rest) == 1 && rest[0] != 0:
+		r.Flags = telemetry.Flags(rest[0])
+	case len(rest) != 0:
+		return telemetry.Record{}, fmt.Errorf("%w: reading seq %d: %d bytes after the quantity", ErrCorrupt, r.Seq, len(rest))
 	}
 	r.Sensor, r.Quantity = sensor, telemetry.Quantity(quantity)
 	return r, nil
 }
 
+// aggregateKeyLen is the length of an aggregate key: (minute, first, last,
+// index), big-endian, the minute's sign bit flipped as in readingKey.
+const aggregateKeyLen = 8 + 8 + 8 + 4
+
+func aggregateKey(dst []byte, minuteMS int64, block telemetry.Range, index uint32) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(minuteMS)^signBit)
+	dst = binary.BigEndian.AppendUint64(dst, block.First)
+	dst = binary.BigEndian.AppendUint64(dst, block.Last)
+	return binary.BigEndian.AppendUint32(dst, index)
+}
+
+// aggregateLen bounds the bytes appendAggregate appends for a.
+func aggregateLen(a telemetry.Aggregate) int {
+	return aggregateKeyLen + 4 + 3*8 + 2*binary.MaxVarintLen64 + len(a.Sensor) + len(a.Quantity)
+}
+
+// appendAggregate appends the key and then the value of the index-th
+// aggregate of block to dst.
+func appendAggregate(dst []byte, block telemetry.Range, index uint32, a telemetry.Aggregate) (buf []byte, keyLen int) {
+	dst = aggregateKey(dst, a.Minute.UnixMilli(), block, index)
+	keyLen = len(dst)
+	dst = binary.BigEndian.AppendUint32(dst, a.Count)
+	for _, v := range []float64{a.Min, a.Max, a.Mean} {
+		dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(v))
+	}
+	dst = appendString(dst, a.Sensor)
+	dst = appendString(dst, string(a.Quantity))
+	return dst, keyLen
+}
+
+// decodeAggregate parses a key and value written by appendAggregate.
+func decodeAggregate(k, v []byte) (telemetry.Aggregate, error) {
+	if len(k) != aggregateKeyLen {
+		return telemetry.Aggregate{}, fmt.Errorf("%w: aggregate key of %d bytes", ErrCorrupt, len(k))
+	}
+	if len(v) < 4+3*8 {
+		return telemetry.Aggregate{}, fmt.Errorf("%w: aggregate value of %d bytes", ErrCorrupt, len(v))
+	}
+	a := telemetry.Aggregate{
+		Minute: time.UnixMilli(int64(binary.BigEndian.Uint64(k) ^ signBit)).UTC(),
+		Count:  binary.BigEndian.Uint32(v),
+		Min:    math.Float64frombits(binary.BigEndian.Uint64(v[4:])),
+		Max:    math.Float64frombits(binary.BigEndian.Uint64(v[12:])),
+		Mean:   math.Float64frombits(binary.BigEndian.Uint64(v[20:])),
+	}
+	sensor, rest, ok := cutString(v[28:])
+	if ok {
+		var quantity string
+		quantity, rest, ok = cutString(rest)
+		a.Quantity = telemetry.Quantity(quantity)
+	}
+	if !ok || len(rest) != 0 {
+		return telemetry.Aggregate{}, fmt.Errorf("%w: aggregate %x: bad sensor or quantity name", ErrCorrupt, k)
+	}
+	a.Sensor = sensor
+	return a, nil
+}
+
 // cutString splits a uvarint-length-prefixed string off the front of b.
 func cutString(b []byte) (s string, rest []byte, ok bool) {
-	n, w := binary.Uvarint(b)
-	if w <= 0 || n > uint64(len(b)-w) {
+	n, b, ok := cutUvarint(b)
+	if !ok || n > uint64(len(b)) {
 		return "", nil, false
 	}
-	return string(b[w : w+int(n)]), b[w+int(n):], true
+	return string(b[:n]), b[n:], true
 }
 
 // deviceState is what devices/<id> holds.
@@ -81,10 +153,12 @@ type deviceState struct {
 	lastSeen   time.Time
 	duplicates uint64
 	received   telemetry.Ranges
+	// Schema 2: absent in a state written by schema 1, meaning zero.
+	condensed, replayed, futureTime uint64
 }
 
 func (s deviceState) encode() []byte {
-	b := make([]byte, 0, 8+binary.MaxVarintLen64*(1+1+2*len(s.received)))
+	b := make([]byte, 0, 8+binary.MaxVarintLen64*(1+1+2*len(s.received)+3))
 	b = binary.BigEndian.AppendUint64(b, uint64(s.lastSeen.UnixMicro()))
 	b = binary.AppendUvarint(b, s.duplicates)
 	b = binary.AppendUvarint(b, uint64(len(s.received)))
@@ -94,7 +168,9 @@ func (s deviceState) encode() []byte {
 		b = binary.AppendUvarint(b, r.Last-r.First)
 		prev = r.Last
 	}
-	return b
+	b = binary.AppendUvarint(b, s.condensed)
+	b = binary.AppendUvarint(b, s.replayed)
+	return binary.AppendUvarint(b, s.futureTime)
 }
 
 func decodeDeviceState(b []byte) (deviceState, error) {
@@ -127,15 +203,28 @@ func decodeDeviceState(b []byte) (deviceState, error) {
 		s.received[i] = telemetry.Range{First: first, Last: first + span}
 		prev = first + span
 	}
-	if len(b) != 0 || !s.received.Valid() {
+	if len(b) != 0 {
+		for _, c := range []*uint64{&s.condensed, &s.replayed, &s.futureTime} {
+			if *c, b, ok = cutUvarint(b); !ok {
+				return s, fmt.Errorf("%w: device state: bad counters", ErrCorrupt)
+			}
+		}
+	}
+	if len(b) != 0 {
+		return s, fmt.Errorf("%w: device state: %d bytes after the counters", ErrCorrupt, len(b))
+	}
+	if !s.received.Valid() {
 		return s, fmt.Errorf("%w: device state: received set %v is not canonical", ErrCorrupt, s.received)
 	}
 	return s, nil
 }
 
+// cutUvarint splits a uvarint off the front of b. It refuses an overlong
+// encoding (a last byte of 0 after others), so that every value has one
+// form and decoding then encoding gives the stored bytes back.
 func cutUvarint(b []byte) (uint64, []byte, bool) {
 	v, w := binary.Uvarint(b)
-	if w <= 0 {
+	if w <= 0 || w > 1 && b[w-1] == 0 {
 		return 0, nil, false
 	}
 	return v, b[w:], true

@@ -2,6 +2,8 @@ package bolt
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -14,6 +16,9 @@ func TestRecordRoundTrip(t *testing.T) {
 		{Seq: 1, Reading: telemetry.Reading{Sensor: "dust", Quantity: telemetry.PM2_5, Value: 24.3, Time: time.UnixMilli(1772352000123).UTC()}},
 		{Seq: math.MaxUint64, Reading: telemetry.Reading{Sensor: "s", Quantity: "q", Value: -0.0, Time: time.UnixMilli(-1).UTC(), Quality: telemetry.Bad}},
 		{Seq: 7, Reading: telemetry.Reading{Sensor: "", Quantity: "", Value: math.MaxFloat64, Time: time.UnixMilli(0).UTC(), Quality: telemetry.Warming}},
+		{Seq: 8, Reading: telemetry.Reading{Sensor: "dust", Quantity: telemetry.PM10, Value: 7, Time: time.UnixMilli(1).UTC(),
+			Flags: telemetry.ClockCorrected | telemetry.FutureTime}},
+		{Seq: 9, Reading: telemetry.Reading{Sensor: "dust", Quantity: telemetry.PM10, Value: 7, Time: time.UnixMilli(1).UTC(), Flags: 0xff}},
 	}
 	for _, want := range tests {
 		buf, n := appendRecord(nil, want)
@@ -28,6 +33,83 @@ func TestRecordRoundTrip(t *testing.T) {
 			t.Errorf("round trip = %+v, want %+v", got, want)
 		}
 	}
+}
+
+// TestRecordSchema1 pins the schema 1 value, which schema 2 still reads:
+// no flags byte means no flags, and an explicit 0 is not canonical.
+func TestRecordSchema1(t *testing.T) {
+	r := telemetry.Record{Seq: 3, Reading: telemetry.Reading{Sensor: "s", Quantity: "q", Value: 1, Time: time.UnixMilli(5).UTC(), Quality: telemetry.Suspect}}
+	k := readingKey(nil, 5, 3)
+	v := []byte{2, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 1, 's', 1, 'q'}
+	got, err := decodeRecord(k, v)
+	if err != nil || got != r {
+		t.Fatalf("schema 1 value = %+v, %v; want %+v", got, err, r)
+	}
+	if buf, n := appendRecord(nil, r); !bytes.Equal(buf[n:], v) {
+		t.Errorf("unflagged record encodes as %x, want the schema 1 form %x", buf[n:], v)
+	}
+	for _, extra := range [][]byte{{0}, {1, 1}} {
+		if _, err := decodeRecord(k, append(v[:len(v):len(v)], extra...)); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("value with %x after the quantity: %v, want ErrCorrupt", extra, err)
+		}
+	}
+}
+
+func TestAggregateRoundTrip(t *testing.T) {
+	tests := []struct {
+		block telemetry.Range
+		index uint32
+		a     telemetry.Aggregate
+	}{
+		{telemetry.Range{First: 1, Last: 60}, 0, telemetry.Aggregate{Sensor: "dust", Quantity: telemetry.PM2_5,
+			Minute: time.UnixMilli(1772352000000).UTC(), Count: 60, Min: 1.5, Max: 80, Mean: 24.25}},
+		{telemetry.Range{First: math.MaxUint64, Last: math.MaxUint64}, math.MaxUint32, telemetry.Aggregate{Sensor: "s", Quantity: "q",
+			Minute: time.UnixMilli(-60000).UTC(), Count: math.MaxUint32, Min: -math.MaxFloat64, Max: math.MaxFloat64, Mean: -0.0}},
+	}
+	for _, tc := range tests {
+		buf, n := appendAggregate(nil, tc.block, tc.index, tc.a)
+		if len(buf) > aggregateLen(tc.a) || n != aggregateKeyLen {
+			t.Errorf("%v: %d bytes (key %d), bound %d", tc.block, len(buf), n, aggregateLen(tc.a))
+		}
+		got, err := decodeAggregate(buf[:n], buf[n:])
+		if err != nil {
+			t.Fatalf("%v: %v", tc.block, err)
+		}
+		if got != tc.a {
+			t.Errorf("round trip = %+v, want %+v", got, tc.a)
+		}
+	}
+	// Keys sort by minute, then block, then index.
+	keys := [][]byte{
+		aggregateKey(nil, -60000, telemetry.Range{First: 9, Last: 9}, 0),
+		aggregateKey(nil, 0, telemetry.Range{}, 0),
+		aggregateKey(nil, 0, telemetry.Range{First: 1, Last: 5}, 1),
+		aggregateKey(nil, 0, telemetry.Range{First: 1, Last: 6}, 0),
+		aggregateKey(nil, 0, telemetry.Range{First: 2, Last: 2}, 0),
+		aggregateKey(nil, 60000, telemetry.Range{First: 1, Last: 1}, 0),
+	}
+	for i := 1; i < len(keys); i++ {
+		if bytes.Compare(keys[i-1], keys[i]) >= 0 {
+			t.Errorf("aggregate key %d does not sort before key %d", i-1, i)
+		}
+	}
+}
+
+func FuzzDecodeAggregate(f *testing.F) {
+	buf, n := appendAggregate(nil, telemetry.Range{First: 1, Last: 2}, 0, telemetry.Aggregate{Sensor: "dust", Quantity: "pm10", Count: 2, Max: 1})
+	f.Add(buf[:n], buf[n:])
+	f.Add([]byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, k, v []byte) {
+		a, err := decodeAggregate(k, v)
+		if err != nil {
+			return
+		}
+		b, n := appendAggregate(nil, telemetry.Range{First: binary.BigEndian.Uint64(k[8:]), Last: binary.BigEndian.Uint64(k[16:])},
+			binary.BigEndian.Uint32(k[24:]), a)
+		if !bytes.Equal(b[:n], k) || !bytes.Equal(b[n:], v) {
+			t.Fatalf("aggregate %+v does not re-encode to its bytes", a)
+		}
+	})
 }
 
 func TestReadingKeyOrder(t *testing.T) {
@@ -66,14 +148,36 @@ func TestDeviceStateRoundTrip(t *testing.T) {
 		{lastSeen: time.UnixMicro(0).UTC(), received: telemetry.Ranges{}},
 		{lastSeen: time.UnixMicro(1772352000123456).UTC(), duplicates: 42, received: telemetry.Ranges{{First: 1, Last: 10}, {First: 12, Last: 12}, {First: 100, Last: math.MaxUint64}}},
 		{lastSeen: time.Time{}.UTC(), received: telemetry.Ranges{{First: 3, Last: 3}}},
+		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 90}}, condensed: 60, replayed: 20, futureTime: math.MaxUint64},
 	}
 	for _, want := range tests {
 		got, err := decodeDeviceState(want.encode())
 		if err != nil {
 			t.Fatalf("%+v: %v", want, err)
 		}
-		if !got.lastSeen.Equal(want.lastSeen) || got.duplicates != want.duplicates || got.received.String() != want.received.String() {
+		if !sameState(got, want) {
 			t.Errorf("round trip = %+v, want %+v", got, want)
+		}
+	}
+}
+
+func sameState(a, b deviceState) bool {
+	return a.lastSeen.Equal(b.lastSeen) && a.duplicates == b.duplicates && a.received.String() == b.received.String() &&
+		a.condensed == b.condensed && a.replayed == b.replayed && a.futureTime == b.futureTime
+}
+
+// TestDeviceStateSchema1 pins the schema 1 state, which schema 2 reads with
+// zero counts.
+func TestDeviceStateSchema1(t *testing.T) {
+	v1 := []byte{0, 0, 0, 0, 0, 0, 0, 7, 4, 2, 1, 2, 4, 0} // last seen 7 µs, 4 duplicates, {1-3, 7}
+	want := deviceState{lastSeen: time.UnixMicro(7).UTC(), duplicates: 4, received: telemetry.Ranges{{First: 1, Last: 3}, {First: 7, Last: 7}}}
+	got, err := decodeDeviceState(v1)
+	if err != nil || !sameState(got, want) {
+		t.Fatalf("schema 1 state = %+v, %v; want %+v", got, err, want)
+	}
+	for _, bad := range [][]byte{append(v1[:len(v1):len(v1)], 1), append(v1[:len(v1):len(v1)], 1, 2, 3, 4)} {
+		if _, err := decodeDeviceState(bad); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("state %x: %v, want ErrCorrupt", bad, err)
 		}
 	}
 }
@@ -90,7 +194,7 @@ func FuzzDecodeDeviceState(f *testing.F) {
 		if !s.received.Valid() {
 			t.Fatalf("decoded a non-canonical set %v", s.received)
 		}
-		if again, err := decodeDeviceState(s.encode()); err != nil || again.received.String() != s.received.String() {
+		if again, err := decodeDeviceState(s.encode()); err != nil || !sameState(again, s) {
 			t.Fatalf("re-encoding %v: %v, %v", s.received, again.received, err)
 		}
 	})

@@ -5,9 +5,11 @@
 // batches a caller groups together; callers that want throughput group
 // several MQTT messages into one call. Records are idempotent by (device,
 // seq): the device's received set decides whether a record is new, so a
-// re-sent record is counted and acknowledged but never rewritten.
+// re-sent record is counted and acknowledged but never rewritten. A
+// condensed block's sequence numbers join the same received set, so a
+// re-sent block is a duplicate too.
 //
-// # File layout (schema version 1)
+// # File layout (schema version 2)
 //
 //	meta/                      bucket
 //	  "schema"                 uint32, big-endian: the schema version
@@ -16,6 +18,9 @@
 //	readings/                  bucket of buckets
 //	  <device id>/             one bucket per device, the time index
 //	    <time><seq>            record value, see below
+//	aggregates/                bucket of buckets (schema 2)
+//	  <device id>/             one bucket per device that sent a condensed block
+//	    <minute><first><last><index>  aggregate value, see below
 //	alerts/                    bucket
 //	  <alert id>               store.Alert as JSON
 //
@@ -26,21 +31,41 @@
 //
 // A record value is the quality (1 byte), the value as IEEE 754 bits
 // (8 bytes, big-endian), then the sensor and the quantity, each as a uvarint
-// length followed by the bytes. The time and sequence number live in the key.
-// Times are kept to the millisecond, as on the wire.
+// length followed by the bytes, then, only when a flag is set, the
+// telemetry.Flags (1 byte, never 0). The time and sequence number live in
+// the key. Times are kept to the millisecond, as on the wire.
+//
+// An aggregate key is 28 bytes: the aggregate's minute as Unix
+// milliseconds encoded like a reading's time, the first and last sequence
+// numbers of its condensed block (big-endian uint64 each) and its index in
+// the block (big-endian uint32). Aggregates is a range scan as Readings is.
+// An aggregate value is the count (big-endian uint32), min, max and mean
+// (IEEE 754 bits, 8 bytes each, big-endian), then the sensor and the
+// quantity as in a record value.
 //
 // A device state is last_seen as Unix microseconds (8 bytes, big-endian,
 // two's complement), the duplicate count (uvarint), then the received set:
 // the number of ranges (uvarint) and, for each range, First minus the
 // previous range's Last (uvarint, the previous Last being 0 for the first
-// range) and Last minus First (uvarint). The highest sequence number and
-// the received count are derived from that set (Ranges.Max and
+// range) and Last minus First (uvarint); then the condensed, replayed and
+// future-time counts (uvarint each). The highest sequence number and the
+// received count are derived from the received set (Ranges.Max and
 // Ranges.Count) rather than stored, so they can never disagree with it. A
 // device with many gaps has a long set; it stays canonical through
 // telemetry.Ranges.Add.
 //
-// A file whose schema version is not the one this build writes, or a bbolt
-// file without a schema version that already holds buckets (an agent's
-// outbox, say), is refused with ErrSchema. Changing any encoding above means
-// a new schema version and a migration.
+// # Versions
+//
+// Schema 1 had no aggregates bucket, no flags byte and no counts after the
+// received set. Its encodings are therefore valid schema 2 encodings (no
+// flags; counts zero), and Open migrates a schema 1 file in one
+// transaction by adding the aggregates bucket and writing version 2; no
+// value is rewritten. The version was bumped so that a schema 1 build
+// refuses a migrated file with ErrSchema rather than misreading its
+// flagged records and device states as corrupt.
+//
+// A file whose schema version is neither, or a bbolt file without a schema
+// version that already holds buckets (an agent's outbox, say), is refused
+// with ErrSchema. Changing any encoding above means a new schema version
+// and a migration.
 package bolt

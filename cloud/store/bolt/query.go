@@ -35,6 +35,9 @@ func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
 				Missing:    missing,
 				Received:   s.received.Count(),
 				Duplicates: s.duplicates,
+				Condensed:  s.condensed,
+				Replayed:   s.replayed,
+				FutureTime: s.futureTime,
 			})
 			return nil
 		})
@@ -50,11 +53,54 @@ func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
 // index. A limit above store.MaxLimit is lowered to it. An unknown device
 // has no readings.
 func (db *DB) Readings(ctx context.Context, q store.ReadingQuery) ([]telemetry.Record, error) {
+	out := []telemetry.Record{}
+	err := db.scan(ctx, "readings", bucketReadings, q, readingKey, func(k, v []byte) error {
+		r, err := decodeRecord(k, v)
+		if err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Aggregates returns the condensed aggregates of q.Device whose minute is
+// in [q.From, q.To), ordered by minute, then by their block's sequence
+// range, then in the order the device listed them: a range scan of the
+// device's aggregate index. Limits are as for Readings.
+func (db *DB) Aggregates(ctx context.Context, q store.ReadingQuery) ([]telemetry.Aggregate, error) {
+	out := []telemetry.Aggregate{}
+	lowKey := func(dst []byte, ms int64, _ uint64) []byte { return aggregateKey(dst, ms, telemetry.Range{}, 0) }
+	err := db.scan(ctx, "aggregates", bucketAggregates, q, lowKey, func(k, v []byte) error {
+		a, err := decodeAggregate(k, v)
+		if err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scan calls each with the keys and values of q.Device's bucket in top
+// whose time is in [q.From, q.To), at most q.Limit of them. The keys start
+// with a millisecond encoded as by readingKey; lowKey(nil, ms, 0) must
+// sort before every key of millisecond ms and after every key of an
+// earlier one (sequence numbers start at 1).
+func (db *DB) scan(ctx context.Context, op string, top []byte, q store.ReadingQuery,
+	lowKey func(dst []byte, ms int64, seq uint64) []byte, each func(k, v []byte) error) error {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("bolt: readings: %w", err)
+		return fmt.Errorf("bolt: %s: %w", op, err)
 	}
 	if err := telemetry.ValidateDeviceID(q.Device); err != nil {
-		return nil, fmt.Errorf("bolt: readings: %w", err)
+		return fmt.Errorf("bolt: %s: %w", op, err)
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -62,30 +108,23 @@ func (db *DB) Readings(ctx context.Context, q store.ReadingQuery) ([]telemetry.R
 	}
 	limit = min(limit, store.MaxLimit)
 	from, to := ceilMilli(q.From), ceilMilli(q.To)
-	out := []telemetry.Record{}
 	if from >= to {
-		return out, nil
+		return nil
 	}
-	// Sequence numbers start at 1, so (to, 0) is above every key of an
-	// earlier millisecond and below every key of millisecond to.
-	lo, hi := readingKey(nil, from, 0), readingKey(nil, to, 0)
-	err := db.view("readings", func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketReadings).Bucket([]byte(q.Device))
+	lo, hi := lowKey(nil, from, 0), lowKey(nil, to, 0)
+	return db.view(op, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(top).Bucket([]byte(q.Device))
 		if b == nil {
 			return nil
 		}
 		c := b.Cursor()
-		for k, v := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0 && len(out) < limit; k, v = c.Next() {
-			r, err := decodeRecord(k, v)
-			if err != nil {
+		n := 0
+		for k, v := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0 && n < limit; k, v = c.Next() {
+			if err := each(k, v); err != nil {
 				return fmt.Errorf("device %q: %w", q.Device, err)
 			}
-			out = append(out, r)
+			n++
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

@@ -121,6 +121,9 @@ func testInvalid(t *testing.T, open opener) {
 	s := open(t)
 	zero := batch("ok", 1)
 	zero.Records[0].Seq = 0
+	condensed := func(first, last uint64) telemetry.Batch {
+		return telemetry.Batch{Device: "ok", Condensed: []telemetry.Condensed{block(first, last, agg("s", "q", 0, 1))}}
+	}
 	tests := []struct {
 		name    string
 		batches []telemetry.Batch
@@ -128,6 +131,8 @@ func testInvalid(t *testing.T, open opener) {
 		{"bad device id", []telemetry.Batch{batch("ok", 1), batch("no spaces", 1)}},
 		{"empty device id", []telemetry.Batch{batch("", 1)}},
 		{"seq 0", []telemetry.Batch{batch("ok", 2), zero}},
+		{"condensed from 0", []telemetry.Batch{batch("ok", 2), condensed(0, 1)}},
+		{"condensed range reversed", []telemetry.Batch{condensed(2, 1)}},
 	}
 	for _, tc := range tests {
 		if res, err := s.Append(context.Background(), t0, tc.batches...); err == nil {
@@ -171,10 +176,11 @@ func testConcurrent(t *testing.T, open opener) {
 		per     = 10
 	)
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		fresh = map[uint64]int{}
-		dups  int
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		fresh     = map[uint64]int{}
+		dups      int
+		condensed uint64
 	)
 	for range writers {
 		wg.Go(func() {
@@ -182,6 +188,10 @@ func testConcurrent(t *testing.T, open opener) {
 				b := telemetry.Batch{Device: "shared"}
 				for q := first; q < first+per; q++ {
 					b.Records = append(b.Records, rec(q))
+				}
+				if first == 1+seqs-per {
+					// The same condensed block from every writer.
+					b.Condensed = []telemetry.Condensed{block(seqs+1, seqs+per, agg("s", "q", 0, per))}
 				}
 				res, err := s.Append(context.Background(), t0, b)
 				if err != nil {
@@ -193,6 +203,7 @@ func testConcurrent(t *testing.T, open opener) {
 					fresh[r.Seq]++
 				}
 				dups += res[0].Duplicates
+				condensed += res[0].Condensed
 				mu.Unlock()
 			}
 		})
@@ -203,10 +214,15 @@ func testConcurrent(t *testing.T, open opener) {
 			t.Errorf("seq %d was new in %d appends, want exactly 1", q, fresh[q])
 		}
 	}
-	if want := (writers - 1) * seqs; dups != want {
+	if want := (writers - 1) * (seqs + per); dups != want {
 		t.Errorf("appends reported %d duplicates, want %d", dups, want)
 	}
+	if condensed != per {
+		t.Errorf("appends reported %d condensed sequence numbers as new, want %d", condensed, per)
+	}
 	checkDevice(t, deviceOK(t, s, "shared"), store.Device{
-		ID: "shared", LastSeen: t0, SeqHigh: seqs, Missing: ranges(), Received: seqs, Duplicates: (writers - 1) * seqs,
+		ID: "shared", LastSeen: t0, SeqHigh: seqs + per, Missing: ranges(), Received: seqs + per,
+		Duplicates: (writers - 1) * (seqs + per), Condensed: per,
 	})
+	checkAggregates(t, "shared", aggregatesOK(t, s, all("shared")), []telemetry.Aggregate{agg("s", "q", 0, per)})
 }

@@ -8,6 +8,9 @@
 //
 // The suite checks idempotent appends by (device, seq), the received set
 // and its gaps, several devices per call, the half-open time range, order
-// and limit of Readings, alerts, behaviour after Close, persistence across
-// a reopen and concurrent appends.
+// and limit of Readings, reading flags and the collector's future-time
+// flag, replayed counts, condensed blocks (their sequence numbers counted
+// like records', re-sent blocks as duplicates) and the order, range and
+// limit of Aggregates, alerts, behaviour after Close, persistence across a
+// reopen and concurrent appends, each with exact counts.
 package storetest

@@ -126,10 +126,12 @@ func testClosed(t *testing.T, open opener) {
 	_, errAppend := s.Append(ctx, t0, batch("x", 1))
 	_, errDevices := s.Devices(ctx)
 	_, errReadings := s.Readings(ctx, all("x"))
+	_, errAggregates := s.Aggregates(ctx, all("x"))
 	errPut := s.PutAlert(ctx, alertFixture()[0])
 	_, errAlerts := s.Alerts(ctx)
 	for name, err := range map[string]error{
-		"Append": errAppend, "Devices": errDevices, "Readings": errReadings, "PutAlert": errPut, "Alerts": errAlerts,
+		"Append": errAppend, "Devices": errDevices, "Readings": errReadings, "Aggregates": errAggregates,
+		"PutAlert": errPut, "Alerts": errAlerts,
 	} {
 		if !errors.Is(err, store.ErrClosed) {
 			t.Errorf("%s after Close: %v, want store.ErrClosed", name, err)
@@ -141,6 +143,12 @@ func testReopen(t *testing.T, open opener) {
 	s := open(t)
 	arrived := t0.Add(time.Hour)
 	appendOK(t, s, arrived, batch("keep", 1, 2, 5), batch("keep", 2), batch("other", 1))
+	// Flags, counts and aggregates survive too.
+	ahead := flagged(4, telemetry.ClockCorrected)
+	ahead.Time = arrived.Add(time.Hour)
+	more := telemetry.Batch{Device: "more", Replay: true, Records: []telemetry.Record{flagged(3, telemetry.ClockUnsynced), ahead},
+		Condensed: []telemetry.Condensed{block(1, 2, aggA1)}}
+	appendOK(t, s, arrived, more)
 	as := alertFixture()
 	for _, a := range as {
 		if err := s.PutAlert(context.Background(), a); err != nil {
@@ -166,9 +174,17 @@ func testReopen(t *testing.T, open opener) {
 	})
 	checkRecords(t, "after reopen", readingsOK(t, s, all("keep")), recs(1, 2, 5))
 	checkAlerts(t, alertsOK(t, s), wantAlerts)
+	ahead.Flags |= telemetry.FutureTime
+	checkRecords(t, "flags after reopen", readingsOK(t, s, all("more")), []telemetry.Record{flagged(3, telemetry.ClockUnsynced), ahead})
+	checkAggregates(t, "after reopen", aggregatesOK(t, s, all("more")), []telemetry.Aggregate{aggA1})
+	checkDevice(t, got[1], store.Device{
+		ID: "more", LastSeen: arrived, SeqHigh: 4, Missing: ranges(), Received: 4, Condensed: 2, Replayed: 2, FutureTime: 1,
+	})
+	res := appendOK(t, s, arrived, more)
+	checkResult(t, "block after reopen", res[0], store.AppendResult{Stored: ranges(1, 4), Duplicates: 4})
 
 	// The received set survived: old records are duplicates, gaps fill.
-	res := appendOK(t, s, arrived, batch("keep", 2, 3, 4, 5))
+	res = appendOK(t, s, arrived, batch("keep", 2, 3, 4, 5))
 	checkResult(t, "append after reopen", res[0], store.AppendResult{Stored: telemetry.RangesOf(2, 3, 4, 5), New: recs(3, 4), Duplicates: 2})
 	checkDevice(t, deviceOK(t, s, "keep"), store.Device{
 		ID: "keep", LastSeen: arrived, SeqHigh: 5, Missing: ranges(), Received: 5, Duplicates: 3,

@@ -18,7 +18,8 @@ type opener = func(t *testing.T) store.Store
 // ends (Close is idempotent, so the suite may close it first). Every new t
 // gets an empty store; calling open again with the same t after closing
 // the store it returned must give a store over the same data, which is how
-// the suite checks persistence.
+// the suite checks persistence. Stores must flag future times with the
+// default margin, store.DefaultMaxFuture.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Helper()
 	tests := []struct {
@@ -32,6 +33,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Invalid", testInvalid},
 		{"LastSeen", testLastSeen},
 		{"Readings", testReadings},
+		{"Flags", testFlags},
+		{"FutureTime", testFutureTime},
+		{"Replayed", testReplayed},
+		{"Condensed", testCondensed},
+		{"Aggregates", testAggregates},
 		{"Alerts", testAlerts},
 		{"Closed", testClosed},
 		{"Reopen", testReopen},
@@ -148,6 +154,9 @@ func checkResult(t *testing.T, what string, got, want store.AppendResult) {
 	if got.Duplicates != want.Duplicates {
 		t.Errorf("%s: Duplicates = %d, want %d", what, got.Duplicates, want.Duplicates)
 	}
+	if got.Condensed != want.Condensed {
+		t.Errorf("%s: Condensed = %d, want %d", what, got.Condensed, want.Condensed)
+	}
 	checkRecords(t, what+": New", got.New, want.New)
 }
 
@@ -166,7 +175,7 @@ func checkRecords(t *testing.T, what string, got, want []telemetry.Record) {
 
 func sameRecord(a, b telemetry.Record) bool {
 	return a.Seq == b.Seq && a.Sensor == b.Sensor && a.Quantity == b.Quantity &&
-		a.Value == b.Value && a.Time.Equal(b.Time) && a.Quality == b.Quality
+		a.Value == b.Value && a.Time.Equal(b.Time) && a.Quality == b.Quality && a.Flags == b.Flags
 }
 
 func seqsOf(rs []telemetry.Record) string {
@@ -180,14 +189,44 @@ func seqsOf(rs []telemetry.Record) string {
 func checkDevice(t *testing.T, got, want store.Device) {
 	t.Helper()
 	if got.ID != want.ID || !got.LastSeen.Equal(want.LastSeen) || got.SeqHigh != want.SeqHigh ||
-		got.Missing.String() != want.Missing.String() || got.Received != want.Received || got.Duplicates != want.Duplicates {
+		got.Missing.String() != want.Missing.String() || got.Received != want.Received || got.Duplicates != want.Duplicates ||
+		got.Condensed != want.Condensed || got.Replayed != want.Replayed || got.FutureTime != want.FutureTime {
 		t.Errorf("device = %s, want %s", fmtDevice(got), fmtDevice(want))
 	}
 }
 
 func fmtDevice(d store.Device) string {
-	return fmt.Sprintf("{%s last_seen=%s high=%d missing=%v received=%d duplicates=%d}",
-		d.ID, d.LastSeen.UTC().Format(time.RFC3339Nano), d.SeqHigh, d.Missing, d.Received, d.Duplicates)
+	return fmt.Sprintf("{%s last_seen=%s high=%d missing=%v received=%d duplicates=%d condensed=%d replayed=%d future_time=%d}",
+		d.ID, d.LastSeen.UTC().Format(time.RFC3339Nano), d.SeqHigh, d.Missing, d.Received, d.Duplicates,
+		d.Condensed, d.Replayed, d.FutureTime)
+}
+
+func aggregatesOK(t *testing.T, s store.Store, q store.ReadingQuery) []telemetry.Aggregate {
+	t.Helper()
+	as, err := s.Aggregates(context.Background(), q)
+	if err != nil {
+		t.Fatalf("Aggregates(%+v): %v", q, err)
+	}
+	return as
+}
+
+func checkAggregates(t *testing.T, what string, got, want []telemetry.Aggregate) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d aggregates %+v, want %d %+v", what, len(got), got, len(want), want)
+		return
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if !g.Minute.Equal(w.Minute) {
+			t.Errorf("%s: aggregate %d = %+v, want %+v", what, i, g, w)
+			continue
+		}
+		g.Minute, w.Minute = time.Time{}, time.Time{}
+		if g != w {
+			t.Errorf("%s: aggregate %d = %+v, want %+v", what, i, got[i], want[i])
+		}
+	}
 }
 
 func checkAlerts(t *testing.T, got, want []store.Alert) {
