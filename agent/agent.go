@@ -270,7 +270,7 @@ func autonomy(o outbox.Stats, perMin float64) float64 {
 	if o.Depth > 100 && o.UsedBytes > 0 {
 		perReading = float64(o.UsedBytes) / float64(o.Depth)
 	}
-	room := 0.75*float64(o.Budget) - float64(o.UsedBytes)
+	room := outbox.HighWater*float64(o.Budget) - float64(o.UsedBytes)
 	if room <= 0 {
 		return 0
 	}

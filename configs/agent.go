@@ -61,7 +61,7 @@ type I2C struct {
 type Outbox struct {
 	Path string `yaml:"path"` // required; the bbolt file, relative to the config file's directory
 	// BudgetMB is the most disk the outbox file may take, in MiB: default
-	// 64, 1 to 65536. Past 75% of it the oldest readings are condensed
+	// 64, 1 to 65536. Past 70% of it the oldest readings are condensed
 	// into per-minute aggregates rather than dropped.
 	BudgetMB int `yaml:"budget_mb"`
 }

@@ -21,9 +21,12 @@ const minBudget = 1 << 20
 // The gap above highWater covers bbolt's growth step and page
 // fragmentation, so that the file itself stays under the budget.
 const (
-	highWater = 0.75
-	lowWater  = 0.60
+	highWater = 0.70
+	lowWater  = 0.50
 )
+
+// HighWater is the fraction of the budget past which condensing starts.
+const HighWater = highWater
 
 // condenseChunk is how many raw readings one condensing transaction takes.
 const condenseChunk = 4096
