@@ -58,3 +58,25 @@ func apiReadings(t *testing.T, api, id string) []apiReading {
 	get(t, api+"/api/v1/readings?"+q.Encode(), &body)
 	return body.Readings
 }
+
+// apiState is the registry's part of a device object.
+type apiState struct {
+	ID            string `json:"id"`
+	Online        bool   `json:"online"`
+	State         string `json:"state"`
+	StateReason   string `json:"state_reason"`
+	LastHeartbeat *struct {
+		ConfigHash string `json:"config_hash"`
+		Clock      string `json:"clock"`
+		Outbox     struct {
+			NextSeq     uint64 `json:"next_seq"`
+			BudgetBytes int64  `json:"budget_bytes"`
+		} `json:"outbox"`
+	} `json:"last_heartbeat"`
+}
+
+func apiDeviceState(t *testing.T, api, id string) apiState {
+	var s apiState
+	get(t, api+"/api/v1/devices/"+id, &s)
+	return s
+}

@@ -179,6 +179,11 @@ func TestDustSiteThroughMosquitto(t *testing.T) {
 		d, ok := apiDevice(t, api, id)
 		return ok && d.SeqHigh >= 60, fmt.Sprintf("%+v", d) // 20 samples of 3 readings
 	})
+	st := apiDeviceState(t, api, id)
+	if !st.Online || st.State != "online" || st.LastHeartbeat == nil || st.LastHeartbeat.Clock != "synced" ||
+		st.LastHeartbeat.Outbox.BudgetBytes != 64<<20 || len(st.LastHeartbeat.ConfigHash) != 64 {
+		t.Errorf("device state = %+v, want online with a heartbeat carrying the config hash, clock and budget", st)
+	}
 	unplug()
 	dev := drained(t, a, api, id, 20*time.Second)
 	recs := apiReadings(t, api, id)
