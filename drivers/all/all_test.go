@@ -1,0 +1,18 @@
+//go:build !no_pms5003 && !no_sps30 && !no_adxl345 && !no_mpu6050 && !no_bmp280
+
+package all
+
+import (
+	"testing"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor"
+)
+
+// Every driver is registered under the name configs and the README use.
+func TestEveryDriverRegistered(t *testing.T) {
+	for _, name := range []string{"pms5003", "sps30", "adxl345", "mpu6050", "bmp280"} {
+		if _, err := sensor.Lookup(name); err != nil {
+			t.Error(err)
+		}
+	}
+}
