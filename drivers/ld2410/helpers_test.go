@@ -1,0 +1,168 @@
+package ld2410
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"periph.io/x/conn/v3"
+	"periph.io/x/conn/v3/conntest"
+	"periph.io/x/conn/v3/physic"
+)
+
+// Reports written out from the layout: header, length 13, type 02, head
+// AA, state, moving cm (LE), energy, stationary cm (LE), energy,
+// detection cm (LE), tail 55, check 00, footer.
+var (
+	hdr = []byte{0xf4, 0xf3, 0xf2, 0xf1}
+	ftr = []byte{0xf8, 0xf7, 0xf6, 0xf5}
+
+	// Someone walking 1.50 m away.
+	repMoving = cat(hdr, []byte{0x0d, 0x00, 0x02, 0xaa, 0x01, 0x96, 0x00, 0x3c, 0x00, 0x00, 0x00, 0x96, 0x00, 0x55, 0x00}, ftr)
+	// Moving at 2.30 m, still at 1.20 m.
+	repBoth = cat(hdr, []byte{0x0d, 0x00, 0x02, 0xaa, 0x03, 0xe6, 0x00, 0x2d, 0x78, 0x00, 0x46, 0xe6, 0x00, 0x55, 0x00}, ftr)
+	// Someone standing 0.85 m away: 85 = 0x55, the tail byte's value,
+	// inside the payload.
+	repStill = cat(hdr, []byte{0x0d, 0x00, 0x02, 0xaa, 0x02, 0x00, 0x00, 0x00, 0x55, 0x00, 0x21, 0x55, 0x00, 0x55, 0x00}, ftr)
+	// Nobody.
+	repNone = cat(hdr, []byte{0x0d, 0x00, 0x02, 0xaa, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x55, 0x00}, ftr)
+	// A moving target 8.00 m away, beyond any gate.
+	repFar = cat(hdr, []byte{0x0d, 0x00, 0x02, 0xaa, 0x01, 0x20, 0x03, 0x14, 0x00, 0x00, 0x00, 0x20, 0x03, 0x55, 0x00}, ftr)
+	// Engineering mode: type 01, the basic fields (still at 0.95 m), max
+	// gates 8 and 8, nine moving and nine still energies, 55 00.
+	repEng = cat(hdr, []byte{0x21, 0x00, 0x01, 0xaa, 0x02, 0x00, 0x00, 0x00, 0x5f, 0x00, 0x32, 0x5f, 0x00, 0x08, 0x08,
+		0x05, 0x03, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
+		0x0a, 0x14, 0x32, 0x0c, 0x03, 0x01, 0x00, 0x00, 0x00,
+		0x55, 0x00}, ftr)
+)
+
+var (
+	wantMoving = Report{State: Moving, MovingDistance: 1500 * mm, MovingEnergy: 60, DetectionDistance: 1500 * mm}
+	wantBoth   = Report{State: Both, MovingDistance: 2300 * mm, MovingEnergy: 45, StationaryDistance: 1200 * mm, StationaryEnergy: 70, DetectionDistance: 2300 * mm}
+	wantStill  = Report{State: Stationary, StationaryDistance: 850 * mm, StationaryEnergy: 33, DetectionDistance: 850 * mm}
+	wantEng    = Report{State: Stationary, StationaryDistance: 950 * mm, StationaryEnergy: 50, DetectionDistance: 950 * mm, Engineering: true}
+)
+
+// Commands and ACKs, as in the protocol document.
+var (
+	wEnable   = []byte{0xfd, 0xfc, 0xfb, 0xfa, 0x04, 0x00, 0xff, 0x00, 0x01, 0x00, 0x04, 0x03, 0x02, 0x01}
+	wEnd      = []byte{0xfd, 0xfc, 0xfb, 0xfa, 0x02, 0x00, 0xfe, 0x00, 0x04, 0x03, 0x02, 0x01}
+	wFirmware = []byte{0xfd, 0xfc, 0xfb, 0xfa, 0x02, 0x00, 0xa0, 0x00, 0x04, 0x03, 0x02, 0x01}
+
+	// Protocol version 1, buffer size 0x40.
+	ackEnable = []byte{0xfd, 0xfc, 0xfb, 0xfa, 0x08, 0x00, 0xff, 0x01, 0x00, 0x00, 0x01, 0x00, 0x40, 0x00, 0x04, 0x03, 0x02, 0x01}
+	ackEnd    = []byte{0xfd, 0xfc, 0xfb, 0xfa, 0x04, 0x00, 0xfe, 0x01, 0x00, 0x00, 0x04, 0x03, 0x02, 0x01}
+	// V1.02.22062416.
+	ackFirmware = []byte{0xfd, 0xfc, 0xfb, 0xfa, 0x0c, 0x00, 0xa0, 0x01, 0x00, 0x00, 0x00, 0x01, 0x02, 0x01, 0x16, 0x24, 0x06, 0x22, 0x04, 0x03, 0x02, 0x01}
+	// Status 1: failure.
+	ackEnableRefused = []byte{0xfd, 0xfc, 0xfb, 0xfa, 0x04, 0x00, 0xff, 0x01, 0x01, 0x00, 0x04, 0x03, 0x02, 0x01}
+	ackFirmwareFail  = []byte{0xfd, 0xfc, 0xfb, 0xfa, 0x04, 0x00, 0xa0, 0x01, 0x01, 0x00, 0x04, 0x03, 0x02, 0x01}
+)
+
+var wantFirmware = Firmware{Type: 0x0100, Major: 1, Minor: 2, Build: 0x22062416}
+
+const mm = physic.MilliMetre
+
+func writeOp(w []byte) conntest.IO { return conntest.IO{W: w} }
+
+// reads turns chunks into the read operations a Dev must make, in order
+// and of exactly those sizes.
+func reads(chunks ...[]byte) []conntest.IO {
+	ops := make([]conntest.IO, len(chunks))
+	for i, c := range chunks {
+		ops[i] = conntest.IO{R: c}
+	}
+	return ops
+}
+
+// frameReads is how a Dev reads a frame that starts at a frame boundary:
+// header and length, then the rest.
+func frameReads(f []byte) []conntest.IO { return reads(f[:6], f[6:]) }
+
+// exchange is a command and its ACK.
+func exchange(w, ack []byte) []conntest.IO { return ops([]conntest.IO{writeOp(w)}, frameReads(ack)) }
+
+// newOps is the traffic of New: the firmware probe.
+func newOps() []conntest.IO {
+	return ops(exchange(wEnable, ackEnable), exchange(wFirmware, ackFirmware), exchange(wEnd, ackEnd))
+}
+
+func ops(groups ...[]conntest.IO) []conntest.IO {
+	var all []conntest.IO
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return all
+}
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// playback returns a conn that replays ops and fails the test unless all
+// of them were used.
+func playback(t *testing.T, ops []conntest.IO) *conntest.Playback {
+	t.Helper()
+	p := &conntest.Playback{Ops: ops, D: conn.Full, DontPanic: true}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return p
+}
+
+// timeoutErr is what a UART conn's error wraps when bytes do not come.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string { return "test: read timed out" }
+func (timeoutErr) Timeout() bool { return true }
+
+// flaky plays ops back, except that a read times out, with an error
+// wrapping a timeout as drivers/tty's do, when it comes before op i for
+// each i in before (once per count), and every read after the last op
+// times out: the radar has fallen silent.
+type flaky struct {
+	*conntest.Playback
+	before map[int]int
+}
+
+func (f *flaky) Tx(w, r []byte) error {
+	if len(r) > 0 && len(w) == 0 {
+		if f.before[f.Count] > 0 {
+			f.before[f.Count]--
+			return fmt.Errorf("tty: read /dev/ttyTEST: %w", timeoutErr{})
+		}
+		if f.Count == len(f.Ops) {
+			return fmt.Errorf("tty: read /dev/ttyTEST: %w", timeoutErr{})
+		}
+	}
+	return f.Playback.Tx(w, r)
+}
+
+// stream is a conn whose radar sends data and then falls silent: a read
+// that wants more than is left gets the rest and then times out, as a
+// UART read would. It ignores writes.
+type stream struct {
+	data []byte
+	pos  int
+}
+
+func (s *stream) String() string      { return "stream" }
+func (s *stream) Duplex() conn.Duplex { return conn.Full }
+func (s *stream) consumed() []byte    { return s.data[:s.pos] }
+
+func (s *stream) Tx(w, r []byte) error {
+	if len(r) == 0 {
+		return nil
+	}
+	if s.pos+len(r) > len(s.data) {
+		s.pos = len(s.data)
+		return timeoutErr{}
+	}
+	s.pos += copy(r, s.data[s.pos:])
+	return nil
+}
+
+// devOn returns a Dev on c as New leaves it, without New's traffic.
+func devOn(c conn.Conn) *Dev {
+	return &Dev{c: c, maxRange: DefaultMaxRange, maxSkip: DefaultMaxSkip}
+}

@@ -1,0 +1,163 @@
+package sds011
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"periph.io/x/conn/v3"
+	"periph.io/x/conn/v3/conntest"
+)
+
+// Commands as the host sends them, written out from the protocol's
+// layout: AA B4 CMD DATA1..12 FF FF CS AB.
+var (
+	z10 = make([]byte, 10)
+
+	wWork      = cat([]byte{0xaa, 0xb4, 0x06, 0x01, 0x01}, z10, []byte{0xff, 0xff, 0x06, 0xab})
+	wSleep     = cat([]byte{0xaa, 0xb4, 0x06, 0x01, 0x00}, z10, []byte{0xff, 0xff, 0x05, 0xab})
+	wQueryMode = cat([]byte{0xaa, 0xb4, 0x02, 0x01, 0x01}, z10, []byte{0xff, 0xff, 0x02, 0xab})
+	wActive    = cat([]byte{0xaa, 0xb4, 0x02, 0x01, 0x00}, z10, []byte{0xff, 0xff, 0x01, 0xab})
+	wGetMode   = cat([]byte{0xaa, 0xb4, 0x02, 0x00, 0x00}, z10, []byte{0xff, 0xff, 0x00, 0xab})
+	wPeriod0   = cat([]byte{0xaa, 0xb4, 0x08, 0x01, 0x00}, z10, []byte{0xff, 0xff, 0x07, 0xab})
+	wPeriod5   = cat([]byte{0xaa, 0xb4, 0x08, 0x01, 0x05}, z10, []byte{0xff, 0xff, 0x0c, 0xab})
+	wGetPeriod = cat([]byte{0xaa, 0xb4, 0x08, 0x00, 0x00}, z10, []byte{0xff, 0xff, 0x06, 0xab})
+	wFirmware  = cat([]byte{0xaa, 0xb4, 0x07, 0x00, 0x00}, z10, []byte{0xff, 0xff, 0x05, 0xab})
+	wQuery     = cat([]byte{0xaa, 0xb4, 0x04, 0x00, 0x00}, z10, []byte{0xff, 0xff, 0x02, 0xab})
+)
+
+// Replies from a chip whose id is A1 60.
+var (
+	ackWork      = []byte{0xaa, 0xc5, 0x06, 0x01, 0x01, 0x00, 0xa1, 0x60, 0x09, 0xab}
+	ackSleep     = []byte{0xaa, 0xc5, 0x06, 0x01, 0x00, 0x00, 0xa1, 0x60, 0x08, 0xab}
+	ackQueryMode = []byte{0xaa, 0xc5, 0x02, 0x01, 0x01, 0x00, 0xa1, 0x60, 0x05, 0xab}
+	ackActive    = []byte{0xaa, 0xc5, 0x02, 0x01, 0x00, 0x00, 0xa1, 0x60, 0x04, 0xab}
+	ackGetQuery  = []byte{0xaa, 0xc5, 0x02, 0x00, 0x01, 0x00, 0xa1, 0x60, 0x04, 0xab}
+	ackPeriod0   = []byte{0xaa, 0xc5, 0x08, 0x01, 0x00, 0x00, 0xa1, 0x60, 0x0a, 0xab}
+	ackPeriod5   = []byte{0xaa, 0xc5, 0x08, 0x01, 0x05, 0x00, 0xa1, 0x60, 0x0f, 0xab}
+	ackGetP5     = []byte{0xaa, 0xc5, 0x08, 0x00, 0x05, 0x00, 0xa1, 0x60, 0x0e, 0xab}
+	// Firmware 2015-07-10.
+	ackFirmware = []byte{0xaa, 0xc5, 0x07, 0x0f, 0x07, 0x0a, 0xa1, 0x60, 0x28, 0xab}
+)
+
+func writeOp(w []byte) conntest.IO { return conntest.IO{W: w} }
+
+// reads turns chunks into the read operations a Dev must make, in order
+// and of exactly those sizes.
+func reads(chunks ...[]byte) []conntest.IO {
+	ops := make([]conntest.IO, len(chunks))
+	for i, c := range chunks {
+		ops[i] = conntest.IO{R: c}
+	}
+	return ops
+}
+
+// exchange is a command and the chip's reply, read whole.
+func exchange(w, reply []byte) []conntest.IO {
+	return []conntest.IO{writeOp(w), {R: reply}}
+}
+
+// newOps is the traffic of New, the chip answering each command at once.
+func newOps(m Mode, period int) []conntest.IO {
+	mode, modeAck := wQueryMode, ackQueryMode
+	if m == Active {
+		mode, modeAck = wActive, ackActive
+	}
+	per, perAck := wPeriod0, ackPeriod0
+	if period == 5 {
+		per, perAck = wPeriod5, ackPeriod5
+	}
+	return ops(exchange(wWork, ackWork), exchange(mode, modeAck), exchange(per, perAck), exchange(wFirmware, ackFirmware))
+}
+
+func ops(groups ...[]conntest.IO) []conntest.IO {
+	var all []conntest.IO
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return all
+}
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// playback returns a conn that replays ops and fails the test unless all
+// of them were used.
+func playback(t *testing.T, ops []conntest.IO) *conntest.Playback {
+	t.Helper()
+	p := &conntest.Playback{Ops: ops, D: conn.Full, DontPanic: true}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return p
+}
+
+// timeoutErr is what a UART conn's error wraps when bytes do not come.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string { return "test: read timed out" }
+func (timeoutErr) Timeout() bool { return true }
+
+// flaky plays ops back, except that a read times out, with an error
+// wrapping a timeout as drivers/tty's do, when it comes before op i for
+// each i in before (once per count), and every read after the last op
+// times out: the chip has fallen silent.
+type flaky struct {
+	*conntest.Playback
+	before map[int]int
+}
+
+func (f *flaky) Tx(w, r []byte) error {
+	if len(r) > 0 && len(w) == 0 {
+		if f.before[f.Count] > 0 {
+			f.before[f.Count]--
+			return fmt.Errorf("tty: read /dev/ttyTEST: %w", timeoutErr{})
+		}
+		if f.Count == len(f.Ops) {
+			return fmt.Errorf("tty: read /dev/ttyTEST: %w", timeoutErr{})
+		}
+	}
+	return f.Playback.Tx(w, r)
+}
+
+// stream is a conn whose chip sends data and then falls silent: a read
+// that wants more than is left gets the rest and then times out, as a
+// UART read would. It ignores writes.
+type stream struct {
+	data []byte
+	pos  int
+}
+
+func (s *stream) String() string       { return "stream" }
+func (s *stream) Duplex() conn.Duplex  { return conn.Full }
+func (s *stream) consumed() []byte     { return s.data[:s.pos] }
+func (s *stream) Tx(w, r []byte) error { return s.tx(r) }
+
+func (s *stream) tx(r []byte) error {
+	if len(r) == 0 {
+		return nil
+	}
+	if s.pos+len(r) > len(s.data) {
+		s.pos = len(s.data)
+		return timeoutErr{}
+	}
+	s.pos += copy(r, s.data[s.pos:])
+	return nil
+}
+
+// stepClock is a clock that moves on a second each time it is read.
+type stepClock struct{ t time.Time }
+
+func (c *stepClock) now() time.Time {
+	c.t = c.t.Add(time.Second)
+	return c.t
+}
+
+// devOn returns a Dev on c as New leaves it, without New's traffic, with
+// a clock that moves a second per look.
+func devOn(c conn.Conn, m Mode) *Dev {
+	clk := &stepClock{t: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}
+	return &Dev{c: c, mode: m, maxSkip: DefaultMaxSkip, now: clk.now}
+}

@@ -1,0 +1,136 @@
+package ultrasonic
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+
+	"periph.io/x/conn/v3"
+	"periph.io/x/conn/v3/conntest"
+	"periph.io/x/conn/v3/physic"
+)
+
+// Frames written out from the layout FF H L SUM, SUM = (0xFF+H+L)&0xFF.
+var (
+	// The DFRobot wiki's example: 0x07A1 = 1953 mm.
+	f1953 = []byte{0xff, 0x07, 0xa1, 0xa7}
+	f1946 = []byte{0xff, 0x07, 0x9a, 0xa0}
+	f1950 = []byte{0xff, 0x07, 0x9e, 0xa4}
+	f1960 = []byte{0xff, 0x07, 0xa8, 0xae}
+	f1500 = []byte{0xff, 0x05, 0xdc, 0xe0}
+	f25   = []byte{0xff, 0x00, 0x19, 0x18} // inside the blind zone
+	f5000 = []byte{0xff, 0x13, 0x88, 0x9a} // beyond the A02YYUW's range
+	// 1953 mm with the AJ-SR04M checksum H+L = 0xA8.
+	f1953NoHeader = []byte{0xff, 0x07, 0xa1, 0xa8}
+)
+
+const mm = physic.MilliMetre
+
+var trig = []byte{0x55}
+
+func writeOp(w []byte) conntest.IO { return conntest.IO{W: w} }
+
+// reads turns chunks into the read operations a Dev must make, in order
+// and of exactly those sizes.
+func reads(chunks ...[]byte) []conntest.IO {
+	ops := make([]conntest.IO, len(chunks))
+	for i, c := range chunks {
+		ops[i] = conntest.IO{R: c}
+	}
+	return ops
+}
+
+// triggered is the traffic of one triggered frame.
+func triggered(f []byte) []conntest.IO { return []conntest.IO{writeOp(trig), {R: f}} }
+
+func ops(groups ...[]conntest.IO) []conntest.IO {
+	var all []conntest.IO
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return all
+}
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// playback returns a conn that replays ops and fails the test unless all
+// of them were used.
+func playback(t *testing.T, ops []conntest.IO) *conntest.Playback {
+	t.Helper()
+	p := &conntest.Playback{Ops: ops, D: conn.Full, DontPanic: true}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return p
+}
+
+// timeoutErr is what a UART conn's error wraps when bytes do not come.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string { return "test: read timed out" }
+func (timeoutErr) Timeout() bool { return true }
+
+// flaky plays ops back, except that a read times out, with an error
+// wrapping a timeout as drivers/tty's do, when it comes before op i for
+// each i in before (once per count), and every read after the last op
+// times out: the board has fallen silent.
+type flaky struct {
+	*conntest.Playback
+	before map[int]int
+}
+
+func (f *flaky) Tx(w, r []byte) error {
+	if len(r) > 0 && len(w) == 0 {
+		if f.before[f.Count] > 0 {
+			f.before[f.Count]--
+			return fmt.Errorf("tty: read /dev/ttyTEST: %w", timeoutErr{})
+		}
+		if f.Count == len(f.Ops) {
+			return fmt.Errorf("tty: read /dev/ttyTEST: %w", timeoutErr{})
+		}
+	}
+	return f.Playback.Tx(w, r)
+}
+
+// stream is a conn whose board sends data and then falls silent: a read
+// that wants more than is left gets the rest and then times out, as a
+// UART read would. It ignores writes.
+type stream struct {
+	data []byte
+	pos  int
+}
+
+func (s *stream) String() string      { return "stream" }
+func (s *stream) Duplex() conn.Duplex { return conn.Full }
+func (s *stream) consumed() []byte    { return s.data[:s.pos] }
+
+func (s *stream) Tx(w, r []byte) error {
+	if len(r) == 0 {
+		return nil
+	}
+	if s.pos+len(r) > len(s.data) {
+		s.pos = len(s.data)
+		return timeoutErr{}
+	}
+	s.pos += copy(r, s.data[s.pos:])
+	return nil
+}
+
+// devOn returns a Dev on c as New leaves it for opts, without New's probe.
+func devOn(c conn.Conn, trigger bool) *Dev {
+	d := &Dev{c: c, min: DefaultMin, max: DefaultMax, maxSkip: DefaultMaxSkip}
+	if trigger {
+		d.trigger = trig
+	}
+	return d
+}
+
+// isTimeout reports whether err says a read ran out of time, in the way
+// net and drivers/tty errors do.
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}

@@ -1,0 +1,203 @@
+package ld2410
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/xiuhua/xiuhua/drivers/ld2410" // registers "ld2410"
+	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/tty"
+	"github.com/xiuhua/xiuhua/simulator/board"
+	"github.com/xiuhua/xiuhua/simulator/chip"
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+// clock is a settable time for the radar's Source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// ride is a Source for an elevator car: empty, then someone walks in,
+// stands still, and is joined by someone moving, minute by minute.
+func ride(t time.Time) Values {
+	switch t.Minute() % 4 {
+	case 1:
+		return Values{Moving: 1.2}
+	case 2:
+		return Values{Stationary: 0.8}
+	case 3:
+		return Values{Moving: 1.6, Stationary: 0.75}
+	}
+	return Values{}
+}
+
+// want is what the registered sensor should say about v.
+func want(v Values) map[telemetry.Quantity]float64 {
+	mv, st := cm(v.Moving), cm(v.Stationary)
+	w := map[telemetry.Quantity]float64{}
+	switch {
+	case mv > 0 && st > 0:
+		w[telemetry.Presence], w[telemetry.Distance] = 3, float64(min(mv, st))*10
+	case mv > 0:
+		w[telemetry.Presence], w[telemetry.Distance] = 1, float64(mv)*10
+	case st > 0:
+		w[telemetry.Presence], w[telemetry.Distance] = 2, float64(st)*10
+	default:
+		w[telemetry.Presence] = 0
+	}
+	return w
+}
+
+func newRig(t *testing.T, period time.Duration) (*chip.PTY, *Chip, *clock) {
+	t.Helper()
+	p, err := chip.OpenPTY()
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	clk := &clock{t: time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC)}
+	c := New(ride, &Opts{Period: period, Now: clk.Now})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, p.Master) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		p.Close()
+	})
+	return p, c, clk
+}
+
+// TestRegisteredSensor opens the radar through the registry at its
+// factory 256000 baud, which a pseudo-terminal takes as any other rate.
+func TestRegisteredSensor(t *testing.T) {
+	p, c, clk := newRig(t, 10*time.Millisecond)
+	open, err := sensor.Lookup("ld2410")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := sensor.Spec{Name: "car", Driver: "ld2410", Serial: sensor.Serial{Port: p.SlavePath}}
+	s, err := open(context.Background(), spec, board.New())
+	if err != nil {
+		t.Fatalf("factory: %v", err)
+	}
+	defer s.Close()
+	if st := c.State(); st.Config || st.Acks != 3 {
+		t.Errorf("radar %+v after the probe, want out of configuration mode", st)
+	}
+	for range 4 {
+		now := clk.Add(time.Minute)
+		// Reports built before the clock moved reach the pty within a
+		// few periods, where Sense's flush discards them.
+		time.Sleep(40 * time.Millisecond)
+		rs, err := s.Sense(context.Background())
+		if err != nil {
+			t.Fatalf("Sense: %v", err)
+		}
+		w := want(ride(now))
+		if len(rs) != len(w) {
+			t.Fatalf("at %v: Sense = %+v, want %v", now.Format("15:04"), rs, w)
+		}
+		for _, r := range rs {
+			if v, ok := w[r.Quantity]; !ok || r.Value != v || r.Quality != telemetry.Good || r.Sensor != "car" {
+				t.Errorf("at %v: reading %+v, want %v", now.Format("15:04"), r, w)
+			}
+		}
+	}
+}
+
+// TestDecoderRoundTrip captures what the radar sends and checks that the
+// registered stream decoder reads back the targets it was given.
+func TestDecoderRoundTrip(t *testing.T) {
+	p, _, clk := newRig(t, 2*time.Millisecond)
+	clk.Add(time.Minute) // 07:31: both targets
+	port, err := tty.Open(p.SlavePath, &tty.Opts{Baud: 256000, ReadTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	const size = 23
+	buf := make([]byte, 6*size)
+	if err := port.Tx(nil, buf); err != nil {
+		t.Fatal(err)
+	}
+	dec, err := sensor.LookupDecoder("ld2410")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := want(ride(clk.Now()))
+	if w[telemetry.Presence] != 3 || w[telemetry.Distance] != 750 {
+		t.Fatalf("test set-up: want %v", w)
+	}
+	frames := map[int64]int{}
+	err = dec(bytes.NewReader(buf), nil, func(d sensor.Decoded) {
+		frames[d.Offset]++
+		if d.Value != w[d.Quantity] {
+			t.Errorf("decoded %+v, want %v", d, w[d.Quantity])
+		}
+	}, func(off int64, reason string) {
+		if off >= size {
+			t.Errorf("bad frame at %d: %s", off, reason)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) < 5 {
+		t.Errorf("decoded %d reports from %d bytes", len(frames), len(buf))
+	}
+}
+
+// TestServeStopsOnPTY: with nobody reading the slave, the pty fills and
+// the radar's writes block; ending ctx still stops Serve at once, with no
+// goroutine left.
+func TestServeStopsOnPTY(t *testing.T) {
+	p, err := chip.OpenPTY()
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	defer p.Close()
+	base := runtime.NumGoroutine()
+	c := New(ride, &Opts{Period: 20 * time.Microsecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, p.Master) }()
+	// The pty is full once no more frames get onto the line while the
+	// ticker's frames keep being dropped.
+	deadline := time.Now().Add(20 * time.Second)
+	for prev := c.State(); ; {
+		time.Sleep(50 * time.Millisecond)
+		st := c.State()
+		if st.Reports == prev.Reports && st.Dropped > prev.Dropped {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pty never filled up")
+		}
+		prev = st
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve = %v", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Serve did not return after ctx ended")
+	}
+	waitGoroutines(t, base)
+}

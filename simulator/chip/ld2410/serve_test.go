@@ -1,0 +1,191 @@
+package ld2410
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func constant(v Values) Source { return func(time.Time) Values { return v } }
+
+// serve runs c on one end of a pipe and returns the other end, the host's.
+func serve(t *testing.T, c *Chip) net.Conn {
+	t.Helper()
+	chipEnd, host := net.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, chipEnd) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		host.Close()
+		chipEnd.Close()
+	})
+	return host
+}
+
+// expect reads want from the host end, or checks that nothing comes when
+// want is nil.
+func expect(t *testing.T, host net.Conn, want []byte) {
+	t.Helper()
+	if want == nil {
+		host.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		b := make([]byte, 64)
+		if n, err := host.Read(b); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("radar sent % x (%v), want silence", b[:n], err)
+		}
+		return
+	}
+	host.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(host, got); err != nil {
+		t.Fatalf("radar sent nothing: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("radar sent % x, want % x", got, want)
+	}
+}
+
+func TestServeCommands(t *testing.T) {
+	type step struct {
+		send []byte
+		want []byte // nil: the radar stays silent
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		state State
+	}{
+		{"firmware probe", []step{
+			{cEnable, aEnable},
+			{cFirmware, aFirmware},
+			{cEnd, aEnd},
+		}, State{Acks: 3, Commands: 3}},
+		{"outside configuration mode only enable is heard", []step{
+			{cFirmware, nil},
+			{cEnd, nil},
+			{cEnable, aEnable},
+		}, State{Config: true, Acks: 1, Commands: 3, Ignored: 2}},
+		{"commands not emulated are refused", []step{
+			{cEnable, aEnable},
+			{cEngOn, aEngOn},
+		}, State{Config: true, Acks: 2, Commands: 2}},
+		{"stray bytes and a bad footer", []step{
+			{[]byte{0x00, 0xfd, 0x13}, nil},
+			{append(bytes.Clone(cEnable[:13]), 0x00), nil},
+			{cEnable, aEnable},
+		}, State{Config: true, Acks: 1, Commands: 1, BadCommands: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := New(constant(Values{Moving: 1.5}), &Opts{Period: time.Hour})
+			host := serve(t, c)
+			for _, s := range tt.steps {
+				host.SetWriteDeadline(time.Now().Add(5 * time.Second))
+				if _, err := host.Write(s.send); err != nil {
+					t.Fatal(err)
+				}
+				expect(t, host, s.want)
+			}
+			if got := c.State(); got != tt.state {
+				t.Errorf("State = %+v, want %+v", got, tt.state)
+			}
+		})
+	}
+}
+
+func TestServeReports(t *testing.T) {
+	clock := time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)
+	src := func(t time.Time) Values { return Values{Moving: float64(t.Hour()) / 4} }
+	c := New(src, &Opts{Period: 10 * time.Millisecond, Now: func() time.Time { return clock }})
+	host := serve(t, c)
+	for range 3 {
+		expect(t, host, report(Values{Moving: 2}))
+	}
+	// Configuration mode stops the reports: after the ACK, silence.
+	host.Write(cEnable)
+	host.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b := make([]byte, len(aEnable))
+	for {
+		if _, err := io.ReadFull(host, b[:6]); err != nil {
+			t.Fatal(err)
+		}
+		n := int(b[4])
+		rest := make([]byte, n+4)
+		if _, err := io.ReadFull(host, rest); err != nil {
+			t.Fatal(err)
+		}
+		if b[0] == cmdHeader[0] {
+			break
+		}
+	}
+	expect(t, host, nil)
+	host.Write(cEnd)
+	expect(t, host, aEnd)
+	expect(t, host, report(Values{Moving: 2}))
+}
+
+// waitGoroutines waits for the goroutine count to fall back to n.
+func waitGoroutines(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > n {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestServeStopsWhileWriteBlocked: nobody reads the host end, so the
+// radar's first write blocks and its later reports are dropped; ending
+// ctx must still stop Serve at once and leave no goroutine behind.
+func TestServeStopsWhileWriteBlocked(t *testing.T) {
+	base := runtime.NumGoroutine()
+	chipEnd, host := net.Pipe()
+	defer host.Close()
+	defer chipEnd.Close()
+	c := New(constant(Values{Moving: 1}), &Opts{Period: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, chipEnd) }()
+	for c.State().Dropped < 10 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve = %v, want nil", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Serve did not return after ctx ended")
+	}
+	waitGoroutines(t, base)
+}
+
+func TestServeReturnsReadError(t *testing.T) {
+	chipEnd, host := net.Pipe()
+	defer chipEnd.Close()
+	c := New(constant(Values{}), &Opts{Period: time.Hour})
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(context.Background(), chipEnd) }()
+	host.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.EOF) {
+			t.Errorf("Serve = %v, want EOF", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return when the host went away")
+	}
+}

@@ -1,0 +1,210 @@
+package sds011
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/xiuhua/xiuhua/drivers/sds011" // registers "sds011"
+	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/tty"
+	"github.com/xiuhua/xiuhua/simulator/board"
+	"github.com/xiuhua/xiuhua/simulator/chip"
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+// clock is a settable time for the chip's Source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// dustDay is a Source whose air changes by the minute.
+func dustDay(t time.Time) Values {
+	m := float64(t.Hour()*60 + t.Minute())
+	return Values{PM2_5: m / 10, PM10: m / 7}
+}
+
+// want is what the driver should read for v, in µg/m³.
+func want(v Values) map[telemetry.Quantity]float64 {
+	return map[telemetry.Quantity]float64{
+		telemetry.PM2_5: float64(tenths(v.PM2_5)) / 10,
+		telemetry.PM10:  float64(tenths(v.PM10)) / 10,
+	}
+}
+
+// rig is a chip served on a pty, with a clock.
+type rig struct {
+	pty   *chip.PTY
+	chip  *Chip
+	clock *clock
+}
+
+func newRig(t *testing.T, period time.Duration) *rig {
+	t.Helper()
+	p, err := chip.OpenPTY()
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	clk := &clock{t: time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC)}
+	c := New(dustDay, &Opts{Period: period, Now: clk.Now})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, p.Master) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		p.Close()
+	})
+	return &rig{pty: p, chip: c, clock: clk}
+}
+
+func (r *rig) open(t *testing.T, params map[string]string) sensor.Sensor {
+	t.Helper()
+	open, err := sensor.Lookup("sds011")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := sensor.Spec{Name: "dust", Driver: "sds011", Serial: sensor.Serial{Port: r.pty.SlavePath}, Params: params}
+	s, err := open(context.Background(), spec, board.New())
+	if err != nil {
+		t.Fatalf("factory: %v", err)
+	}
+	return s
+}
+
+func TestRegisteredSensor(t *testing.T) {
+	tests := []struct {
+		name   string
+		params map[string]string
+		active bool
+	}{
+		{"query", nil, false},
+		{"active", map[string]string{"mode": "active"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, 20*time.Millisecond) // streaming while the driver starts
+			s := r.open(t, tt.params)
+			if st := r.chip.State(); st.Active != tt.active || st.Asleep || st.Period != 0 {
+				t.Errorf("chip %+v after the factory", st)
+			}
+			for range 3 {
+				now := r.clock.Add(7 * time.Minute)
+				// Frames built before the clock moved reach the pty within
+				// a few periods, where Sense's flush discards them.
+				time.Sleep(60 * time.Millisecond)
+				rs, err := s.Sense(context.Background())
+				if err != nil {
+					t.Fatalf("Sense: %v", err)
+				}
+				w := want(dustDay(now))
+				if len(rs) != len(w) {
+					t.Fatalf("Sense = %+v", rs)
+				}
+				for _, rd := range rs {
+					if rd.Value != w[rd.Quantity] || rd.Sensor != "dust" || rd.Quality != telemetry.Warming {
+						t.Errorf("at %v: reading %+v, want %v, warming", now, rd, w[rd.Quantity])
+					}
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if !r.chip.State().Asleep {
+				t.Error("Close left the chip awake")
+			}
+		})
+	}
+}
+
+// TestDecoderRoundTrip captures what the chip sends and checks that the
+// registered stream decoder reads back the values the chip was given.
+func TestDecoderRoundTrip(t *testing.T) {
+	r := newRig(t, 5*time.Millisecond)
+	port, err := tty.Open(r.pty.SlavePath, &tty.Opts{ReadTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	buf := make([]byte, 6*frameSize)
+	if err := port.Tx(nil, buf); err != nil {
+		t.Fatal(err)
+	}
+	dec, err := sensor.LookupDecoder("sds011")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := want(dustDay(r.clock.Now()))
+	frames := map[int64]int{}
+	err = dec(bytes.NewReader(buf), nil, func(d sensor.Decoded) {
+		frames[d.Offset]++
+		if d.Value != w[d.Quantity] {
+			t.Errorf("decoded %+v, want %v", d, w[d.Quantity])
+		}
+	}, func(off int64, reason string) {
+		// Only a frame cut by the start of the capture may be bad.
+		if off >= frameSize {
+			t.Errorf("bad frame at %d: %s", off, reason)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) < 5 {
+		t.Errorf("decoded %d frames from %d bytes", len(frames), len(buf))
+	}
+}
+
+// TestServeStopsOnPTY: with nobody reading the slave, the pty fills and
+// the chip's writes block; ending ctx still stops Serve at once, with no
+// goroutine left.
+func TestServeStopsOnPTY(t *testing.T) {
+	p, err := chip.OpenPTY()
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	defer p.Close()
+	base := runtime.NumGoroutine()
+	c := New(dustDay, &Opts{Period: 20 * time.Microsecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, p.Master) }()
+	// The pty is full once no more frames get onto the line while the
+	// ticker's frames keep being dropped.
+	deadline := time.Now().Add(20 * time.Second)
+	for prev := c.State(); ; {
+		time.Sleep(50 * time.Millisecond)
+		st := c.State()
+		if st.Frames == prev.Frames && st.Dropped > prev.Dropped {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pty never filled up")
+		}
+		prev = st
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve = %v", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Serve did not return after ctx ended")
+	}
+	waitGoroutines(t, base)
+}

@@ -1,0 +1,220 @@
+package sds011
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+)
+
+var hazy = Values{PM2_5: 35.2, PM10: 48.7}
+
+func constant(v Values) Source { return func(time.Time) Values { return v } }
+
+// serve runs c on one end of a pipe and returns the other end, the host's.
+func serve(t *testing.T, c *Chip) net.Conn {
+	t.Helper()
+	chipEnd, host := net.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, chipEnd) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		host.Close()
+		chipEnd.Close()
+	})
+	return host
+}
+
+// expect reads want from the host end, or checks that nothing comes when
+// want is nil.
+func expect(t *testing.T, host net.Conn, want []byte) {
+	t.Helper()
+	if want == nil {
+		host.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		b := make([]byte, 64)
+		if n, err := host.Read(b); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("chip sent % x (%v), want silence", b[:n], err)
+		}
+		return
+	}
+	host.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(host, got); err != nil {
+		t.Fatalf("chip sent nothing: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("chip sent % x, want % x", got, want)
+	}
+}
+
+func TestServeCommands(t *testing.T) {
+	const id = DefaultID
+	data := frame(hazy, id)
+	otherChip := cmd(cmdQuery)
+	otherChip[15], otherChip[16] = 0x12, 0x34
+	otherChip[17] = sum(otherChip[2:17])
+	badSum := cmd(cmdQuery)
+	badSum[17]++
+	type step struct {
+		send []byte
+		want []byte // nil: the chip stays silent
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		state State
+	}{
+		{"query mode, then query", []step{
+			{cmd(cmdMode, 1, 1), reply(cmdMode, 1, 1, 0, id)},
+			{cmd(cmdQuery), data},
+			{cmd(cmdMode, 0), reply(cmdMode, 0, 1, 0, id)},
+		}, State{ID: id, Frames: 1, Replies: 2, Commands: 3}},
+		{"working period and firmware", []step{
+			{cmd(cmdMode, 1, 1), reply(cmdMode, 1, 1, 0, id)},
+			{cmd(cmdPeriod, 1, 5), reply(cmdPeriod, 1, 5, 0, id)},
+			{cmd(cmdPeriod, 0), reply(cmdPeriod, 0, 5, 0, id)},
+			{cmd(cmdPeriod, 1, 31), nil},
+			{cmd(cmdFirmware), reply(cmdFirmware, 15, 7, 10, id)},
+		}, State{Period: 5, ID: id, Replies: 4, Commands: 5, Ignored: 1}},
+		{"asleep, only work is heard", []step{
+			{cmd(cmdMode, 1, 1), reply(cmdMode, 1, 1, 0, id)},
+			{cmd(cmdSleep, 1, 0), reply(cmdSleep, 1, 0, 0, id)},
+			{cmd(cmdQuery), nil},
+			{cmd(cmdFirmware), nil},
+			{cmd(cmdSleep, 1, 1), reply(cmdSleep, 1, 1, 0, id)},
+			{cmd(cmdSleep, 0), reply(cmdSleep, 0, 1, 0, id)},
+			{cmd(cmdQuery), data},
+		}, State{ID: id, Frames: 1, Replies: 4, Commands: 7, Ignored: 2}},
+		{"set device id", []step{
+			{cmd(cmdMode, 1, 1), reply(cmdMode, 1, 1, 0, id)},
+			{cmd(cmdSetID, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34), reply(cmdSetID, 0, 0, 0, 0x1234)},
+			{otherChip, frame(hazy, 0x1234)}, // now addressed to it
+		}, State{ID: 0x1234, Frames: 1, Replies: 2, Commands: 3}},
+		{"bad checksum, another chip, stray bytes", []step{
+			{cmd(cmdMode, 1, 1), reply(cmdMode, 1, 1, 0, id)},
+			{badSum, nil},
+			{otherChip, nil},
+			{[]byte{0x00, 0xaa, 0x13}, nil},
+		}, State{ID: id, Replies: 1, Commands: 1, BadCommands: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := New(constant(hazy), &Opts{Period: time.Hour})
+			host := serve(t, c)
+			for _, s := range tt.steps {
+				host.SetWriteDeadline(time.Now().Add(5 * time.Second))
+				if _, err := host.Write(s.send); err != nil {
+					t.Fatal(err)
+				}
+				expect(t, host, s.want)
+			}
+			if got := c.State(); got != tt.state {
+				t.Errorf("State = %+v, want %+v", got, tt.state)
+			}
+		})
+	}
+}
+
+func TestServeActive(t *testing.T) {
+	clock := time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)
+	src := func(t time.Time) Values { return Values{PM2_5: float64(t.Hour())} }
+	c := New(src, &Opts{Period: 10 * time.Millisecond, Minute: 30 * time.Millisecond, Now: func() time.Time { return clock }})
+	host := serve(t, c)
+	for range 3 {
+		expect(t, host, frame(Values{PM2_5: 8}, DefaultID))
+	}
+	// A working period of 2 "minutes" slows the frames to one per 60 ms.
+	host.Write(cmd(cmdPeriod, 1, 2))
+	host.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b := make([]byte, 10)
+	for {
+		if _, err := io.ReadFull(host, b); err != nil {
+			t.Fatal(err)
+		}
+		if b[1] == kindAck {
+			break
+		}
+	}
+	start := time.Now()
+	expect(t, host, frame(Values{PM2_5: 8}, DefaultID))
+	if d := time.Since(start); d < 40*time.Millisecond {
+		t.Errorf("next frame after %v, want about 60 ms", d)
+	}
+	host.Write(cmd(cmdMode, 1, 1))
+	host.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		if _, err := io.ReadFull(host, b); err != nil {
+			t.Fatal(err)
+		}
+		if b[1] == kindAck {
+			break
+		}
+	}
+	expect(t, host, nil)
+}
+
+// waitGoroutines waits for the goroutine count to fall back to n.
+func waitGoroutines(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > n {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestServeStopsWhileWriteBlocked: nobody reads the host end, so the
+// chip's first write blocks and its later frames are dropped; ending ctx
+// must still stop Serve at once and leave no goroutine behind.
+func TestServeStopsWhileWriteBlocked(t *testing.T) {
+	base := runtime.NumGoroutine()
+	chipEnd, host := net.Pipe()
+	defer host.Close()
+	defer chipEnd.Close()
+	c := New(constant(hazy), &Opts{Period: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, chipEnd) }()
+	for c.State().Dropped < 10 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve = %v, want nil", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Serve did not return after ctx ended")
+	}
+	waitGoroutines(t, base)
+}
+
+func TestServeReturnsReadError(t *testing.T) {
+	chipEnd, host := net.Pipe()
+	defer chipEnd.Close()
+	c := New(constant(hazy), &Opts{Period: time.Hour})
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(context.Background(), chipEnd) }()
+	host.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.EOF) {
+			t.Errorf("Serve = %v, want EOF", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return when the host went away")
+	}
+}

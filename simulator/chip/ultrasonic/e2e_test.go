@@ -1,0 +1,190 @@
+package ultrasonic
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/tty"
+	_ "github.com/xiuhua/xiuhua/drivers/ultrasonic" // registers "ultrasonic"
+	"github.com/xiuhua/xiuhua/simulator/board"
+	"github.com/xiuhua/xiuhua/simulator/chip"
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+// clock is a settable time for the board's Source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// tide is a Source whose water rises by the minute under a sensor
+// mounted 5 m above the datum: the distance falls from 3 m.
+func tide(t time.Time) Values {
+	m := float64(t.Hour()*60 + t.Minute())
+	return Values{Distance: 3000 - m}
+}
+
+// newRig serves a board with opts on a pty and returns the pty and a
+// clock.
+func newRig(t *testing.T, opts Opts) (*chip.PTY, *Chip, *clock) {
+	t.Helper()
+	p, err := chip.OpenPTY()
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	clk := &clock{t: time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC)}
+	opts.Now = clk.Now
+	c := New(tide, &opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, p.Master) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		p.Close()
+	})
+	return p, c, clk
+}
+
+func TestRegisteredSensor(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   Opts
+		params map[string]string
+	}{
+		{"A02YYUW sending on its own", Opts{Period: 10 * time.Millisecond},
+			map[string]string{"mounting_height_m": "5"}},
+		{"JSN-SR04T triggered", Opts{Trigger: true},
+			map[string]string{"mounting_height_m": "5", "trigger": "true"}},
+		{"AJ-SR04M triggered, H+L checksum", Opts{Trigger: true, TriggerByte: 0x01, SumNoHeader: true},
+			map[string]string{"mounting_height_m": "5", "trigger": "true", "trigger_byte": "0x01", "checksum": "sum-no-header", "samples": "3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _, clk := newRig(t, tt.opts)
+			open, err := sensor.Lookup("ultrasonic")
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec := sensor.Spec{Name: "river", Driver: "ultrasonic", Serial: sensor.Serial{Port: p.SlavePath}, Params: tt.params}
+			s, err := open(context.Background(), spec, board.New())
+			if err != nil {
+				t.Fatalf("factory: %v", err)
+			}
+			defer s.Close()
+			for range 3 {
+				now := clk.Add(10 * time.Minute)
+				// Frames built before the clock moved reach the pty within
+				// a few periods, where Sense's flush discards them.
+				time.Sleep(40 * time.Millisecond)
+				rs, err := s.Sense(context.Background())
+				if err != nil {
+					t.Fatalf("Sense: %v", err)
+				}
+				d := float64(mm(tide(now).Distance))
+				want := map[telemetry.Quantity]float64{telemetry.Distance: d, telemetry.WaterLevel: (5000 - d) / 1000}
+				if len(rs) != 2 {
+					t.Fatalf("Sense = %+v", rs)
+				}
+				for _, r := range rs {
+					if r.Value != want[r.Quantity] || r.Quality != telemetry.Good || r.Sensor != "river" {
+						t.Errorf("at %v: reading %+v, want %v", now.Format("15:04"), r, want[r.Quantity])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestDecoderRoundTrip captures what the board sends and checks that the
+// registered stream decoder reads back the distances it was given.
+func TestDecoderRoundTrip(t *testing.T) {
+	p, _, clk := newRig(t, Opts{Period: 2 * time.Millisecond})
+	port, err := tty.Open(p.SlavePath, &tty.Opts{ReadTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	buf := make([]byte, 8*frameSize)
+	if err := port.Tx(nil, buf); err != nil {
+		t.Fatal(err)
+	}
+	dec, err := sensor.LookupDecoder("ultrasonic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := float64(mm(tide(clk.Now()).Distance))
+	want := map[telemetry.Quantity]float64{telemetry.Distance: d, telemetry.WaterLevel: (5200 - d) / 1000}
+	frames := map[int64]int{}
+	err = dec(bytes.NewReader(buf), map[string]string{"mounting_height_m": "5.2"}, func(v sensor.Decoded) {
+		frames[v.Offset]++
+		if v.Value != want[v.Quantity] {
+			t.Errorf("decoded %+v, want %v", v, want[v.Quantity])
+		}
+	}, func(off int64, reason string) {
+		if off >= frameSize {
+			t.Errorf("bad frame at %d: %s", off, reason)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) < 7 {
+		t.Errorf("decoded %d frames from %d bytes", len(frames), len(buf))
+	}
+}
+
+// TestServeStopsOnPTY: with nobody reading the slave, the pty fills and
+// the board's writes block; ending ctx still stops Serve at once, with no
+// goroutine left.
+func TestServeStopsOnPTY(t *testing.T) {
+	p, err := chip.OpenPTY()
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	defer p.Close()
+	base := runtime.NumGoroutine()
+	c := New(tide, &Opts{Period: 20 * time.Microsecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, p.Master) }()
+	// The pty is full once no more frames get onto the line while the
+	// ticker's frames keep being dropped.
+	deadline := time.Now().Add(20 * time.Second)
+	for prev := c.State(); ; {
+		time.Sleep(50 * time.Millisecond)
+		st := c.State()
+		if st.Frames == prev.Frames && st.Dropped > prev.Dropped {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pty never filled up")
+		}
+		prev = st
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve = %v", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Serve did not return after ctx ended")
+	}
+	waitGoroutines(t, base)
+}

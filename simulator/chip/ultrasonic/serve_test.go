@@ -1,0 +1,156 @@
+package ultrasonic
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func constant(v Values) Source { return func(time.Time) Values { return v } }
+
+// serve runs c on one end of a pipe and returns the other end, the host's.
+func serve(t *testing.T, c *Chip) net.Conn {
+	t.Helper()
+	chipEnd, host := net.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, chipEnd) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		host.Close()
+		chipEnd.Close()
+	})
+	return host
+}
+
+// expect reads want from the host end, or checks that nothing comes when
+// want is nil.
+func expect(t *testing.T, host net.Conn, want []byte) {
+	t.Helper()
+	if want == nil {
+		host.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		b := make([]byte, 64)
+		if n, err := host.Read(b); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("board sent % x (%v), want silence", b[:n], err)
+		}
+		return
+	}
+	host.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(host, got); err != nil {
+		t.Fatalf("board sent nothing: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("board sent % x, want % x", got, want)
+	}
+}
+
+func TestServeAuto(t *testing.T) {
+	clock := time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)
+	src := func(t time.Time) Values { return Values{Distance: float64(t.Hour()) * 100} }
+	c := New(src, &Opts{Period: 10 * time.Millisecond, Now: func() time.Time { return clock }})
+	host := serve(t, c)
+	host.Write([]byte{0x55, 0x01}) // ignored
+	for range 3 {
+		expect(t, host, []byte{0xff, 0x03, 0x20, 0x22}) // 800 mm: 0xFF+0x03+0x20 = 0x122
+	}
+	if st := c.State(); st.Ignored != 2 || st.Triggers != 0 || st.Frames < 3 {
+		t.Errorf("State = %+v", st)
+	}
+}
+
+func TestServeTriggered(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Opts
+		trig byte
+		want []byte
+	}{
+		{"JSN-SR04T mode 3", Opts{Trigger: true}, 0x55, []byte{0xff, 0x07, 0xa1, 0xa7}},
+		{"AJ-SR04M mode 4", Opts{Trigger: true, TriggerByte: 0x01, SumNoHeader: true}, 0x01, []byte{0xff, 0x07, 0xa1, 0xa8}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.opts
+			o.Period = time.Millisecond // not used by a triggered board
+			c := New(constant(Values{Distance: 1953}), &o)
+			host := serve(t, c)
+			expect(t, host, nil)
+			host.Write([]byte{0x00, 0x13})
+			expect(t, host, nil)
+			for range 2 {
+				host.Write([]byte{tt.trig})
+				expect(t, host, tt.want)
+			}
+			if st := c.State(); st != (State{Frames: 2, Triggers: 2, Ignored: 2}) {
+				t.Errorf("State = %+v", st)
+			}
+		})
+	}
+}
+
+// waitGoroutines waits for the goroutine count to fall back to n.
+func waitGoroutines(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > n {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestServeStopsWhileWriteBlocked: nobody reads the host end, so the
+// board's first write blocks and its later frames are dropped; ending ctx
+// must still stop Serve at once and leave no goroutine behind.
+func TestServeStopsWhileWriteBlocked(t *testing.T) {
+	base := runtime.NumGoroutine()
+	chipEnd, host := net.Pipe()
+	defer host.Close()
+	defer chipEnd.Close()
+	c := New(constant(Values{Distance: 1953}), &Opts{Period: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, chipEnd) }()
+	for c.State().Dropped < 10 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve = %v, want nil", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Serve did not return after ctx ended")
+	}
+	waitGoroutines(t, base)
+}
+
+func TestServeReturnsReadError(t *testing.T) {
+	chipEnd, host := net.Pipe()
+	defer chipEnd.Close()
+	c := New(constant(Values{}), &Opts{Trigger: true})
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(context.Background(), chipEnd) }()
+	host.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.EOF) {
+			t.Errorf("Serve = %v, want EOF", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return when the host went away")
+	}
+}
