@@ -14,6 +14,7 @@ import (
 	"github.com/xiuhua/xiuhua/cloud/collector"
 	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/configs"
+	_ "github.com/xiuhua/xiuhua/drivers/pms5003" // the rig's sensors
 	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	pmschip "github.com/xiuhua/xiuhua/simulator/chip/pms5003"
