@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 
@@ -33,6 +34,15 @@ import (
 )
 
 func main() {
+	// A Pi Zero has 512 MB for everything on the board: collect garbage
+	// twice as often as Go's default and keep the heap small, unless the
+	// operator tuned it with GOGC or GOMEMLIMIT.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(24 << 20)
+	}
 	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
