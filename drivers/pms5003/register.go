@@ -22,6 +22,11 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	for k := range spec.Params {
+		if k != "mode" {
+			return nil, fmt.Errorf("sensor %q: pms5003: unknown param %q (known: mode)", spec.Name, k)
+		}
+	}
 	var mode Mode
 	switch v := spec.Param("mode", "passive"); v {
 	case "passive":

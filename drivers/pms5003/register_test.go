@@ -173,3 +173,10 @@ func TestSenseHonoursContext(t *testing.T) {
 		t.Errorf("String = %q", s.String())
 	}
 }
+
+func TestUnknownParamIsRefused(t *testing.T) {
+	_, err := openSensor(t, sensor.Spec{Name: "dust", Params: map[string]string{"mdoe": "active"}}, &env{})
+	if err == nil || !strings.Contains(err.Error(), `unknown param "mdoe"`) {
+		t.Fatalf("err = %v, want the unknown param named", err)
+	}
+}
