@@ -1,0 +1,86 @@
+package door
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"periph.io/x/conn/v3/gpio"
+
+	"github.com/xiuhua/xiuhua/drivers/gpioin"
+	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+func init() { sensor.Register("door", open) }
+
+// open is the registry factory; see the package doc for the params.
+func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	o, err := parseParams(spec)
+	if err != nil {
+		return nil, err
+	}
+	pin, err := spec.Pin(env, "input") // its errors name the sensor and the role
+	if err != nil {
+		return nil, err
+	}
+	dev, err := New(pin, &o)
+	if err != nil {
+		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+	}
+	return &contact{name: spec.Name, dev: dev}, nil
+}
+
+func parseParams(spec sensor.Spec) (Opts, error) {
+	p := gpioin.Params{Spec: spec, Driver: "door"}
+	if err := p.Check("open_level", "pull", "debounce"); err != nil {
+		return Opts{}, err
+	}
+	open, err := p.Level("open_level", gpio.High)
+	if err != nil {
+		return Opts{}, err
+	}
+	o := Opts{OpenLow: open == gpio.Low}
+	if o.Pull, err = p.Pull("pull", gpio.PullUp); err != nil {
+		return Opts{}, err
+	}
+	if o.Debounce, err = p.Debounce(); err != nil {
+		return Opts{}, err
+	}
+	return o, nil
+}
+
+// contact is a registered door contact.
+type contact struct {
+	name string
+	dev  *Dev
+
+	once sync.Once
+	err  error
+}
+
+var _ sensor.Sensor = (*contact)(nil)
+
+// Sense returns the door's settled changes since the previous Sense, or
+// its state now. It never blocks.
+func (c *contact) Sense(ctx context.Context) ([]telemetry.Reading, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return c.dev.in.Readings(c.name, telemetry.DoorOpen, c.dev.open), nil
+}
+
+// Close stops watching the input.
+func (c *contact) Close() error {
+	c.once.Do(func() {
+		if err := c.dev.Halt(); err != nil {
+			c.err = fmt.Errorf("sensor %q: close: %w", c.name, err)
+		}
+	})
+	return c.err
+}
+
+func (c *contact) String() string { return c.name + " (" + c.dev.String() + ")" }

@@ -1,0 +1,194 @@
+package modbuslevel
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"periph.io/x/conn/v3/conntest"
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/i2c"
+	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+// playbackPort is a Playback with the Close a sensor.Port needs.
+type playbackPort struct {
+	*conntest.Playback
+	closes int
+}
+
+func (p *playbackPort) Close() error { p.closes++; return nil }
+
+// env hands out one port and remembers what was asked for.
+type env struct {
+	port  sensor.Port
+	err   error
+	asked []sensor.Serial
+}
+
+func (e *env) OpenI2C(string) (i2c.BusCloser, error) { return nil, errors.New("no i2c") }
+func (e *env) Pin(string) (gpio.PinIO, error)        { return nil, errors.New("no pins") }
+func (e *env) OpenSerial(s sensor.Serial) (sensor.Port, error) {
+	e.asked = append(e.asked, s)
+	return e.port, e.err
+}
+
+func openSensor(t *testing.T, params map[string]string, e sensor.Env) (sensor.Sensor, error) {
+	t.Helper()
+	f, err := sensor.Lookup("modbuslevel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := sensor.Spec{Name: "radar", Driver: "modbuslevel", Serial: sensor.Serial{Port: "/dev/ttyUSB0"}, Params: params}
+	return f(context.Background(), spec, e)
+}
+
+func TestSensor(t *testing.T) {
+	tests := []struct {
+		name   string
+		params map[string]string
+		req    []byte
+		resp   []byte
+		q      telemetry.Quantity
+		want   float64
+	}{
+		{"distance in mm", map[string]string{"register": "0"}, reqH0x1, resp1234, telemetry.Distance, 1234},
+		{"distance from cm", map[string]string{"register": "0", "unit": "cm"}, reqH0x1, resp1234, telemetry.Distance, 12340},
+		{"water level from a float in m", map[string]string{"register": "0x0000", "type": "float32", "count": "2", "quantity": "water_level"}, reqH0x2, respFloat, telemetry.WaterLevel, 3.25},
+		{"level = height − distance", map[string]string{"register": "0", "quantity": "water_level", "unit": "m", "scale": "-0.001", "offset": "12.5"}, reqH0x1, resp1234, telemetry.WaterLevel, 11.266},
+		{"input registers, slave 7", map[string]string{"register": "256", "slave": "7", "function": "4", "type": "float32", "word_order": "little", "unit": "m"},
+			reqI7at100x2, respFloatLow, telemetry.Distance, 3250},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			port := &playbackPort{Playback: playback(t, ops(exchangeOps(tt.req, tt.resp), exchangeOps(tt.req, tt.resp)))}
+			e := &env{port: port}
+			s, err := openSensor(t, tt.params, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(e.asked) != 1 || e.asked[0] != (sensor.Serial{Port: "/dev/ttyUSB0", Baud: 9600}) {
+				t.Errorf("opened %+v, want /dev/ttyUSB0 at 9600", e.asked)
+			}
+			before := time.Now()
+			rs, err := s.Sense(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rs) != 1 || rs[0].Quantity != tt.q || rs[0].Value != tt.want || rs[0].Sensor != "radar" || rs[0].Quality != telemetry.Good || rs[0].Time.Before(before) {
+				t.Errorf("readings %+v, want %s = %v", rs, tt.q, tt.want)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil || port.closes != 1 {
+				t.Errorf("second Close = %v; port closed %d times", err, port.closes)
+			}
+		})
+	}
+}
+
+func TestParams(t *testing.T) {
+	c, err := parseParams(map[string]string{"register": "0"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.opts != (Opts{Slave: 1, Function: 3, Format: Format{Scale: 1, Unit: physic.MilliMetre}}) || c.q != telemetry.Distance || c.slaveSet || c.functionSet {
+		t.Errorf("defaults %+v", c)
+	}
+	c, err = parseParams(map[string]string{"register": "0x10", "slave": "247", "function": "4", "type": "int32", "word_order": "little",
+		"scale": "0.5", "offset": "-3", "unit": "m", "quantity": "water_level", "timeout": "300ms"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Opts{Slave: 247, Function: 4, Register: 0x10, Timeout: 300 * time.Millisecond,
+		Format: Format{Type: Int32, WordOrder: LowWordFirst, Scale: 0.5, Offset: -3, Unit: physic.Metre}}
+	if c.opts != want || c.q != telemetry.WaterLevel || !c.slaveSet || !c.functionSet {
+		t.Errorf("parsed %+v", c)
+	}
+}
+
+func TestSensorErrors(t *testing.T) {
+	r0 := func(kv ...string) map[string]string {
+		m := map[string]string{"register": "0"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name   string
+		params map[string]string
+		want   []string
+	}{
+		{"no register", nil, []string{`sensor "radar"`, "modbuslevel", "param register is required"}},
+		{"register", r0("register", "65536"), []string{`register="65536"`, "0–65535"}},
+		{"slave 0", r0("slave", "0"), []string{`slave="0"`, "1–247"}},
+		{"slave 248", r0("slave", "248"), []string{`slave="248"`}},
+		{"function", r0("function", "6"), []string{`function="6"`, "3 (read holding registers) or 4"}},
+		{"type", r0("type", "float64"), []string{`type="float64"`, "uint16, int16, uint32, int32, float32"}},
+		{"count against type", r0("count", "2"), []string{`count="2"`, "type uint16 takes 1"}},
+		{"count", r0("count", "3"), []string{`count="3"`, "1 or 2"}},
+		{"word_order", r0("word_order", "ABCD"), []string{`word_order="ABCD"`, `"big"`, `"little"`}},
+		{"scale", r0("scale", "0"), []string{`scale="0"`, "non-zero"}},
+		{"offset", r0("offset", "Inf"), []string{`offset="Inf"`}},
+		{"unit", r0("unit", "ft"), []string{`unit="ft"`, `"mm", "cm" or "m"`}},
+		{"quantity", r0("quantity", "level"), []string{`quantity="level"`, `"distance" (reported in mm) or "water_level" (reported in m)`}},
+		{"timeout", r0("timeout", "1m"), []string{`timeout="1m"`, "10ms to 10s"}},
+		{"unknown", r0("baud", "9600"), []string{"unknown param baud", "word_order"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &env{}
+			s, err := openSensor(t, tt.params, e)
+			if err == nil {
+				s.Close()
+				t.Fatal("factory succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %s", err, w)
+				}
+			}
+			if len(e.asked) != 0 {
+				t.Error("opened the port for a bad config")
+			}
+		})
+	}
+}
+
+func TestSensorOpenErrors(t *testing.T) {
+	_, err := openSensor(t, map[string]string{"register": "0"}, &env{err: errors.New("no such port")})
+	if err == nil || !strings.Contains(err.Error(), `sensor "radar": modbuslevel: open /dev/ttyUSB0: no such port`) {
+		t.Errorf("port fails: %v", err)
+	}
+	// The slave refuses the probe: the port is closed again.
+	port := &playbackPort{Playback: playback(t, exchangeOps(reqH0x1, excAddress))}
+	_, err = openSensor(t, map[string]string{"register": "0"}, &env{port: port})
+	if err == nil || !strings.Contains(err.Error(), `sensor "radar": modbuslevel: slave 1 refused function 0x03: exception 0x02`) || port.closes != 1 {
+		t.Errorf("probe refused: %v; port closed %d times", err, port.closes)
+	}
+}
+
+func TestSenseErrors(t *testing.T) {
+	port := &playbackPort{Playback: playback(t, ops(exchangeOps(reqH0x2, respFloat), exchangeOps(reqH0x2, respNaN), exchangeOps(reqH0x2, flip(respFloat, 3))))}
+	s, err := openSensor(t, map[string]string{"register": "0", "type": "float32"}, &env{port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Sense(context.Background()); !errors.Is(err, ErrValue) {
+		t.Errorf("NaN: Sense = %v, want ErrValue", err)
+	}
+	if _, err := s.Sense(context.Background()); !errors.Is(err, ErrCRC) {
+		t.Errorf("corrupted: Sense = %v, want ErrCRC", err)
+	}
+	if !strings.HasPrefix(s.String(), "radar (modbuslevel slave 1 register 0x0000") {
+		t.Errorf("String = %q", s.String())
+	}
+}

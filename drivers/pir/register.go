@@ -1,0 +1,90 @@
+package pir
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+
+	"github.com/xiuhua/xiuhua/drivers/gpioin"
+	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+func init() { sensor.Register("pir", open) }
+
+// open is the registry factory; see the package doc for the params.
+func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	o, err := parseParams(spec)
+	if err != nil {
+		return nil, err
+	}
+	pin, err := spec.Pin(env, "input") // its errors name the sensor and the role
+	if err != nil {
+		return nil, err
+	}
+	dev, err := New(pin, &o)
+	if err != nil {
+		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+	}
+	return &motion{name: spec.Name, dev: dev}, nil
+}
+
+func parseParams(spec sensor.Spec) (Opts, error) {
+	p := gpioin.Params{Spec: spec, Driver: "pir"}
+	if err := p.Check("active_level", "pull", "debounce", "warmup"); err != nil {
+		return Opts{}, err
+	}
+	active, err := p.Level("active_level", gpio.High)
+	if err != nil {
+		return Opts{}, err
+	}
+	o := Opts{ActiveLow: active == gpio.Low}
+	if o.Pull, err = p.Pull("pull", gpio.PullDown); err != nil {
+		return Opts{}, err
+	}
+	if o.Debounce, err = p.Debounce(); err != nil {
+		return Opts{}, err
+	}
+	if o.Warmup, err = p.Duration("warmup", DefaultWarmup, 0, 10*time.Minute); err != nil {
+		return Opts{}, err
+	}
+	return o, nil
+}
+
+// motion is a registered PIR sensor.
+type motion struct {
+	name string
+	dev  *Dev
+
+	once sync.Once
+	err  error
+}
+
+var _ sensor.Sensor = (*motion)(nil)
+
+// Sense returns the settled changes since the previous Sense, or the
+// state now. It never blocks.
+func (m *motion) Sense(ctx context.Context) ([]telemetry.Reading, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return m.dev.readings(m.name), nil
+}
+
+// Close stops watching the input.
+func (m *motion) Close() error {
+	m.once.Do(func() {
+		if err := m.dev.Halt(); err != nil {
+			m.err = fmt.Errorf("sensor %q: close: %w", m.name, err)
+		}
+	})
+	return m.err
+}
+
+func (m *motion) String() string { return m.name + " (" + m.dev.String() + ")" }
