@@ -38,6 +38,7 @@ type Agent struct {
 	log      *slog.Logger
 	clk      clock.Clock
 	samplers []*sampler.Sampler
+	specs    []sensor.Spec // what each sampler was built from, in config order
 
 	mu sync.Mutex // guards ob and up, which Run sets and Status reads
 	ob *outbox.Outbox
@@ -89,6 +90,7 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 			return nil, fmt.Errorf("agent: sensors[%d] (%s): %w", i, s.Name, err)
 		}
 		a.samplers = append(a.samplers, smp)
+		a.specs = append(a.specs, spec)
 	}
 	return a, nil
 }

@@ -147,7 +147,7 @@ const (
 
 var standardBauds = map[int]bool{
 	1200: true, 2400: true, 4800: true, 9600: true, 19200: true, 38400: true,
-	57600: true, 115200: true, 230400: true, 460800: true, 921600: true,
+	57600: true, 115200: true, 230400: true, 256000: true, 460800: true, 921600: true, // 256000: HLK-LD2410
 }
 
 // LoadAgent reads, decodes, completes and validates the agent config at
