@@ -20,7 +20,7 @@ var errNoHardware = errors.New("test: no hardware here")
 type noHardware struct{}
 
 func (noHardware) OpenSerial(sensor.Serial) (sensor.Port, error) { return nil, errNoHardware }
-func (noHardware) OpenI2C(string) (i2c.BusCloser, error)        { return nil, errNoHardware }
+func (noHardware) OpenI2C(string) (i2c.BusCloser, error)         { return nil, errNoHardware }
 func (noHardware) Pin(string) (gpio.PinIO, error)                { return nil, errNoHardware }
 
 // Every example config names registered drivers with params they accept:
