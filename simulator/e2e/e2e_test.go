@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
 	"github.com/xiuhua/xiuhua/agent"
 	"github.com/xiuhua/xiuhua/cloud/collector"
 	"github.com/xiuhua/xiuhua/cloud/store"
@@ -19,6 +21,7 @@ import (
 	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	pmschip "github.com/xiuhua/xiuhua/simulator/chip/pms5003"
+	"github.com/xiuhua/xiuhua/telemetry"
 )
 
 // runner starts parts in goroutines; each is stopped and joined at
@@ -170,6 +173,7 @@ func TestDustSiteThroughMosquitto(t *testing.T) {
 	dir := t.TempDir()
 	r := &runner{t: t}
 	id := fmt.Sprintf("e2e-mosq-%d", time.Now().UnixNano())
+	t.Cleanup(func() { clearRetained(t, mosquitto, telemetry.StatusTopic(id)) })
 	col, stopCollector := startCollector(t, r, dir, mosquitto, id+"-collector")
 	port, unplug := startSite(t, r, 42)
 	a := startAgent(t, r, dir, id, port, mosquitto)
@@ -249,4 +253,16 @@ func TestNothingLostAcrossCollectorDownAndBrokerRestart(t *testing.T) {
 	if err != nil || len(devs) != 1 || devs[0].SeqHigh != dev.SeqHigh || len(devs[0].Missing) != 0 {
 		t.Fatalf("store after stop: %+v, %v", devs, err)
 	}
+}
+
+// clearRetained removes a retained message from a shared broker, so that
+// test runs leave nothing behind on the machine's Mosquitto.
+func clearRetained(t *testing.T, brokerURL, topic string) {
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(brokerURL).SetClientID("e2e-cleaner"))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Errorf("clear retained %s: %v", topic, tok.Error())
+		return
+	}
+	defer c.Disconnect(100)
+	c.Publish(topic, 1, true, []byte{}).WaitTimeout(5 * time.Second)
 }
