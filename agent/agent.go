@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -101,6 +102,13 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 	a.mu.Lock()
 	ob, up := a.ob, a.up
 	a.mu.Unlock()
+	for i := range rs {
+		// A value that cannot travel (NaN, ±Inf) would hold its whole
+		// batch back forever: keep the reading, marked unusable.
+		if v := rs[i].Value; math.IsNaN(v) || math.IsInf(v, 0) {
+			rs[i].Value, rs[i].Quality = 0, telemetry.Bad
+		}
+	}
 	if a.edge != nil {
 		a.edgeMu.Lock()
 		var derived []telemetry.Reading

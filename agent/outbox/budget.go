@@ -121,6 +121,14 @@ func (o *Outbox) condenseOldest(max int) (int, error) {
 			if err != nil {
 				return err
 			}
+			if e.Record.Quality != telemetry.Good || e.Record.Flags&telemetry.ClockUnsynced != 0 {
+				// Faulty readings and readings whose time is not known stay
+				// raw: averaged in, a loop fault's −2.5 m would read as a
+				// flood minimum, and an unsynchronised time would land in
+				// the wrong minute.
+				flush()
+				continue
+			}
 			if n := len(run); n > 0 && run[n-1].Seq+1 != seq {
 				flush()
 			}

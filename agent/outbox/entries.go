@@ -81,7 +81,10 @@ func decodeEntry(k, v []byte) (Entry, error) {
 // (after, before) — before 0 means no upper bound — in ascending order,
 // taking up to max batch slots (see Entry.Size; at least one entry is
 // returned when any is pending). The entries are leased: they will not be
-// condensed until they are acknowledged or Release is called.
+// condensed until they are acknowledged. A batch given up on (ack timeout,
+// reconnect) keeps its leases, since it may still be on the wire; the set
+// stays small because the uplink only ever leases its in-flight window,
+// and re-sends lease the same oldest entries again.
 func (o *Outbox) Pending(lane Lane, after, before uint64, max int) ([]Entry, error) {
 	o.leaseMu.Lock()
 	defer o.leaseMu.Unlock()
@@ -115,14 +118,6 @@ func (o *Outbox) Pending(lane Lane, after, before uint64, max int) ([]Entry, err
 		o.leased = o.leased.Add(e.Range())
 	}
 	return out, nil
-}
-
-// Release drops every lease: the uplink calls it when it gives up on the
-// batches in flight and will read them again.
-func (o *Outbox) Release() {
-	o.leaseMu.Lock()
-	o.leased = nil
-	o.leaseMu.Unlock()
 }
 
 // Ack deletes the entries the collector has stored — records whose

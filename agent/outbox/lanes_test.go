@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -169,5 +170,35 @@ func TestAckOfPartOfABlockKeepsIt(t *testing.T) {
 	}
 	if n, _ := ob.Ack(telemetry.Ranges{{First: 1, Last: 10}}); n != 10 {
 		t.Fatalf("ack of the whole block deleted %d, want 10", n)
+	}
+}
+
+func TestCondenseLeavesFaultyAndUnsyncedReadingsRaw(t *testing.T) {
+	ob := open(t, filepath.Join(t.TempDir(), "outbox.db"))
+	t0 := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+	rs := make([]telemetry.Reading, 9)
+	for i := range rs {
+		rs[i] = telemetry.Reading{Sensor: "well", Quantity: telemetry.WaterLevel, Value: 3, Time: t0.Add(time.Duration(i) * time.Second)}
+	}
+	rs[3].Quality, rs[3].Value = telemetry.Bad, -2.5 // a broken loop
+	rs[6].Flags = telemetry.ClockUnsynced
+	if _, err := ob.Append(context.Background(), rs...); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ob.condenseOldest(100); err != nil || n != 7 {
+		t.Fatalf("condensed %d (%v), want the 7 good readings", n, err)
+	}
+	es, _ := ob.Pending(Data, 0, 0, 100)
+	var got []string
+	for _, e := range es {
+		if e.Record != nil {
+			got = append(got, fmt.Sprintf("raw %d", e.Record.Seq))
+		} else {
+			got = append(got, fmt.Sprintf("block %v min %v", e.Condensed.Range, e.Condensed.Aggregates[0].Min))
+		}
+	}
+	want := "[block 1-3 min 3 raw 4 block 5-6 min 3 raw 7 block 8-9 min 3]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("entries = %v, want %s", got, want)
 	}
 }

@@ -120,7 +120,9 @@ func (s *sender) rewind(why string) {
 		s.u.resends.Add(1)
 		s.u.log.Info("uplink: sending again from the oldest unacknowledged entry", "why", why, "in_flight", len(s.flights))
 	}
-	s.u.ob.Release()
+	// Leases are kept: the batches may still be on the wire, and their
+	// entries must not be condensed before they are acked. The re-send
+	// leases the same entries again; an ack releases them.
 	s.flights = nil
 	s.cursor = [3]uint64{urgent: 0, live: s.liveFrom - 1, backlog: 0}
 	if s.liveFrom == 0 {
@@ -174,18 +176,28 @@ func (s *sender) sendOne(ctx context.Context) (bool, error) {
 				return false, nil
 			}
 			s.u.log.Warn("uplink: publish failed; will send again", "err", err)
-			s.connected = false // until paho's reconnect reports in
-			s.u.connected.Store(false)
+			if !s.client.IsConnectionOpen() {
+				// paho's reconnect will report in when it is back.
+				s.connected = false
+				s.u.connected.Store(false)
+			}
+			// A late PUBACK on a live connection (a slow cellular link) only
+			// rewinds: the next send starts again from the oldest entry.
 			s.rewind("publish failed")
 			return false, nil
 		}
 		s.cursor[c] = seqs.Max()
 		s.flights = append(s.flights, flight{seqs: seqs, sent: time.Now()})
 		if c == backlog {
-			n := seqs.Count()
-			s.u.replayed.Add(n)
+			s.u.replayed.Add(seqs.Count())
+			// The rate bounds what goes on the wire: a condensed block
+			// costs its aggregates, not the readings it stands for.
 			if r := s.u.o.ReplayRate; r > 0 {
-				s.nextReplay = time.Now().Add(time.Duration(float64(n) / r * float64(time.Second)))
+				size := 0
+				for _, e := range entries {
+					size += e.Size()
+				}
+				s.nextReplay = time.Now().Add(time.Duration(float64(size) / r * float64(time.Second)))
 			}
 		}
 		return true, nil

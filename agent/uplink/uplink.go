@@ -17,7 +17,6 @@ import (
 // Outbox is what the uplink needs from the agent's outbox.
 type Outbox interface {
 	Pending(lane outbox.Lane, after, before uint64, max int) ([]outbox.Entry, error)
-	Release()
 	Ack(ranges telemetry.Ranges) (uint64, error)
 	Stats() (outbox.Stats, error)
 }

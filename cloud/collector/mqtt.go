@@ -127,17 +127,13 @@ func (l *mqttLink) PublishAck(ctx context.Context, a telemetry.Ack) error {
 	if !l.client.IsConnectionOpen() {
 		return fmt.Errorf("not connected to the broker")
 	}
-	tok := l.client.Publish(telemetry.AckTopic(a.Device), 1, false, p)
-	t := time.NewTimer(10 * time.Second)
-	defer t.Stop()
-	select {
-	case <-tok.Done():
-		return tok.Error()
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return fmt.Errorf("no PUBACK for ack to %s within 10s", a.Device)
-	}
+	// Do not wait for the broker's PUBACK here. The PUBACK is read by
+	// paho's incoming goroutine, which may itself be blocked handing a
+	// batch to a full ingest queue that only this goroutine drains: waiting
+	// would stall every ack behind a timeout. A lost ack costs a re-send,
+	// which the store makes harmless.
+	l.client.Publish(telemetry.AckTopic(a.Device), 1, false, p)
+	return nil
 }
 
 func (l *mqttLink) connected() bool { return l.client.IsConnectionOpen() }
