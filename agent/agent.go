@@ -49,6 +49,8 @@ type Agent struct {
 	synced   atomic.Bool   // the clock is synchronised (or trusted)
 	appended atomic.Uint64 // readings committed since start
 
+	clockMu sync.Mutex // serialises appends and the correction while the clock is untrusted
+
 	edgeMu sync.Mutex     // the detector sees one sample at a time, from any sampler
 	edge   *edge.Detector // nil when the config has no edge.elevator
 }
@@ -120,10 +122,22 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 		// caused them: both survive a power cut, or neither was taken.
 		rs = append(rs, derived...)
 	}
-	unsynced := !a.synced.Load()
-	if unsynced {
-		for i := range rs {
-			rs[i].Flags |= telemetry.ClockUnsynced
+	unsynced := false
+	if !a.synced.Load() {
+		// While the clock is not trusted, asking it, appending and
+		// recording the span happen under one lock with the correction, so
+		// that no reading stamped after the step is moved by it.
+		a.clockMu.Lock()
+		defer a.clockMu.Unlock()
+		if a.clk.Synced() {
+			if err := a.syncNow(ob); err != nil {
+				return err
+			}
+		} else {
+			unsynced = true
+			for i := range rs {
+				rs[i].Flags |= telemetry.ClockUnsynced
+			}
 		}
 	}
 	r, err := ob.Append(ctx, rs...)
@@ -138,6 +152,18 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 		}
 	}
 	up.Notify()
+	return nil
+}
+
+// syncNow corrects the readings taken before the clock synchronised and
+// marks it trusted. The caller holds clockMu.
+func (a *Agent) syncNow(ob *outbox.Outbox) error {
+	n, err := ob.CorrectClock(a.clk.BootID(), clock.Epoch(a.clk))
+	if err != nil {
+		return err
+	}
+	a.synced.Store(true)
+	a.log.Info("agent: clock synchronised; readings corrected", "corrected", n)
 	return nil
 }
 
@@ -156,6 +182,15 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer ob.Close()
 	a.started = time.Now()
 	a.synced.Store(!a.cfg.Clock.Requires() || a.clk.Synced())
+	if a.cfg.Clock.Requires() && a.synced.Load() {
+		// The clock synchronised while the agent was down (same boot):
+		// readings it left unsynchronised can still be corrected.
+		if n, err := ob.CorrectClock(a.clk.BootID(), clock.Epoch(a.clk)); err != nil {
+			return fmt.Errorf("agent: %w", err)
+		} else if n > 0 {
+			a.log.Info("agent: readings from before the clock synchronised corrected", "corrected", n)
+		}
+	}
 	u := a.cfg.Uplink
 	up, err := uplink.New(a.cfg.Device.ID, ob, uplink.Opts{
 		Broker: u.Broker, ClientID: u.ClientID, Username: u.Username, Password: u.Password,
@@ -206,19 +241,21 @@ func (a *Agent) watchClock(ctx context.Context, ob *outbox.Outbox) error {
 			return nil
 		case <-t.C:
 		}
-		if !a.clk.Synced() {
-			continue
+		a.clockMu.Lock()
+		var err error
+		if !a.synced.Load() && a.clk.Synced() {
+			err = a.syncNow(ob)
 		}
-		n, err := ob.CorrectClock(a.clk.BootID(), clock.Epoch(a.clk))
+		a.clockMu.Unlock()
 		if err != nil {
 			return err
 		}
-		a.synced.Store(true)
-		a.log.Info("agent: clock synchronised; readings corrected", "corrected", n)
-		a.mu.Lock()
-		a.up.Notify()
-		a.mu.Unlock()
-		return nil
+		if a.synced.Load() {
+			a.mu.Lock()
+			a.up.Notify()
+			a.mu.Unlock()
+			return nil
+		}
 	}
 }
 

@@ -50,6 +50,10 @@ func (o *Outbox) MarkUnsynced(bootID string, epoch time.Time, seqs telemetry.Ran
 // changed from ClockUnsynced to ClockCorrected. It returns how many
 // readings it corrected.
 func (o *Outbox) CorrectClock(bootID string, epoch time.Time) (int, error) {
+	// Leased readings may be on the wire already: they keep their flag,
+	// so that the copy the collector stores and this one agree.
+	o.leaseMu.Lock()
+	defer o.leaseMu.Unlock()
 	n := 0
 	err := o.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -70,7 +74,7 @@ func (o *Outbox) CorrectClock(bootID string, epoch time.Time) (int, error) {
 			c := b.Cursor()
 			for _, r := range span.Seqs {
 				for k, v := c.Seek(seqKey(r.First)); k != nil && bigEndian(k) <= r.Last; k, v = c.Next() {
-					if len(v) == 0 || v[0] != tagRecord {
+					if len(v) == 0 || v[0] != tagRecord || o.leased.Contains(bigEndian(k)) {
 						continue
 					}
 					rec, err := telemetry.UnmarshalRecord(v[1:])

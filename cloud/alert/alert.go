@@ -35,6 +35,9 @@ type Manager struct {
 	st   Store
 	out  Sender
 	open map[streamKey]store.Alert
+	// known holds the id of every alert stored, so that replaying
+	// readings (a collector restart) cannot raise one a second time.
+	known map[string]bool
 }
 
 // New loads the open alerts from st.
@@ -43,8 +46,9 @@ func New(ctx context.Context, st Store, out Sender) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alert: load: %w", err)
 	}
-	m := &Manager{st: st, out: out, open: make(map[streamKey]store.Alert)}
+	m := &Manager{st: st, out: out, open: make(map[streamKey]store.Alert), known: make(map[string]bool, len(all))}
 	for _, a := range all {
+		m.known[a.ID] = true
 		if a.State == store.Open {
 			m.open[streamKey{a.Plan, a.Rule, a.Device, a.Sensor}] = a
 		}
@@ -82,7 +86,7 @@ func (m *Manager) Apply(ctx context.Context, trs []rules.Transition) error {
 		var event string
 		switch tr.Kind {
 		case rules.Opened:
-			if _, dup := m.open[k]; dup {
+			if _, dup := m.open[k]; dup || m.known[ID(r.Plan, r.ID, tr.Device, tr.Sensor, tr.Time)] {
 				continue
 			}
 			a = store.Alert{
@@ -111,6 +115,7 @@ func (m *Manager) Apply(ctx context.Context, trs []rules.Transition) error {
 		if err := m.st.PutAlert(ctx, a); err != nil {
 			return fmt.Errorf("alert: store %s: %w", a.ID, err)
 		}
+		m.known[a.ID] = true
 		if a.State == store.Open {
 			m.open[k] = a
 		} else {

@@ -111,7 +111,7 @@ func (c *Collector) Run(ctx context.Context) error {
 	for _, a := range alerts.Open() {
 		c.engine.MarkOpen(a.Plan, a.Rule, rules.Stream{Device: a.Device, Sensor: a.Sensor})
 	}
-	if err := c.warmWindows(ctx, st); err != nil {
+	if err := c.warmWindows(ctx, st, alerts); err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
 	observe := func(ctx context.Context, device string, recs []telemetry.Record) error {
@@ -217,9 +217,11 @@ func (c *Collector) RegistryStats() registry.Stats { return c.reg.Stats() }
 
 // warmWindows replays each device's readings of the longest rule window
 // into the engine, so that a restart neither forgets a rising average nor
-// raises again an alert that is open. Alerts opened here are real: they
-// are applied like any other.
-func (c *Collector) warmWindows(ctx context.Context, st store.Store) error {
+// raises again an alert that is open. The transitions the replay finds are
+// applied like any other: one that opens an alert under a plan changed
+// while the collector was down is real, and the alert manager skips those
+// it already holds (ids are deterministic), so nothing is notified twice.
+func (c *Collector) warmWindows(ctx context.Context, st store.Store, alerts *alert.Manager) error {
 	var longest time.Duration
 	for _, r := range c.engine.Rules() {
 		longest = max(longest, r.Window)
@@ -237,9 +239,9 @@ func (c *Collector) warmWindows(ctx context.Context, st store.Store) error {
 		if err != nil {
 			return err
 		}
-		// Transitions from history were already applied before the
-		// restart (alerts are stored); only the window state is wanted.
-		c.engine.Observe(d.ID, recs)
+		if err := alerts.Apply(ctx, c.engine.Observe(d.ID, recs)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

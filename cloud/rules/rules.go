@@ -61,8 +61,9 @@ type Stream struct {
 // the collector feeds it from one goroutine.
 type Engine struct {
 	rules  []*Rule
-	states map[stateKey]*window
-	late   uint64
+	states    map[stateKey]*window
+	late      uint64
+	untrusted uint64
 }
 
 type stateKey struct {
@@ -94,6 +95,9 @@ func (e *Engine) Rules() []*Rule { return e.rules }
 // Late counts readings that arrived too late for their window.
 func (e *Engine) Late() uint64 { return e.late }
 
+// Untrusted counts readings not judged for their quality or their time.
+func (e *Engine) Untrusted() uint64 { return e.untrusted }
+
 // MarkOpen tells the engine that an alert for rule and stream is already
 // open (for example, loaded from the store after a restart), so that it
 // is cleared rather than raised again.
@@ -115,7 +119,11 @@ func (e *Engine) Observe(device string, recs []telemetry.Record) []Transition {
 	}
 	var out []Transition
 	for _, rec := range sorted {
-		if rec.Quality != telemetry.Good {
+		// Only good readings with a trusted time are judged: one reading
+		// stamped days ahead by a wrong clock would move the stream's
+		// window there and make every true reading after it "late".
+		if rec.Quality != telemetry.Good || rec.Flags&(telemetry.ClockUnsynced|telemetry.FutureTime) != 0 {
+			e.untrusted++
 			continue
 		}
 		for _, r := range e.rules {

@@ -102,3 +102,18 @@ func TestNewRejectsBadRules(t *testing.T) {
 		t.Fatal("clear_below above the limit accepted")
 	}
 }
+
+func TestReadingsWithUntrustedTimesAreNotJudged(t *testing.T) {
+	e, _ := New([]Rule{{Plan: "p", ID: "r", Quantity: telemetry.PM2_5, Window: time.Minute, Above: 75, ClearBelow: 75, MinSamples: 1}})
+	future := rec(3*24*3600, 900)
+	future.Flags = telemetry.FutureTime
+	unsynced := rec(1, 900)
+	unsynced.Flags = telemetry.ClockUnsynced
+	if tr := e.Observe("a", []telemetry.Record{future, unsynced}); len(tr) != 0 || e.Untrusted() != 2 {
+		t.Fatalf("untrusted readings gave %q (untrusted %d)", describe(tr), e.Untrusted())
+	}
+	// The stream's window was not dragged three days ahead.
+	if tr := e.Observe("a", []telemetry.Record{rec(2, 100)}); describe(tr) != "opened@2s=100.00/1" || e.Late() != 0 {
+		t.Fatalf("got %q, late %d", describe(tr), e.Late())
+	}
+}
