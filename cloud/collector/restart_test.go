@@ -42,7 +42,9 @@ func alertsAfterStart(t *testing.T, dir string) []struct{ ID, Device, State stri
 		t.Fatalf("Run = %v before ready", err)
 	}
 	_, body := get(t, "http://"+c.HTTPAddr()+"/api/v1/alerts")
-	var out struct{ Alerts []struct{ ID, Device, State string } }
+	var out struct {
+		Alerts []struct{ ID, Device, State string }
+	}
 	must(t, json.Unmarshal([]byte(body), &out))
 	return out.Alerts
 }

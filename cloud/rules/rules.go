@@ -60,7 +60,7 @@ type Stream struct {
 // Engine evaluates rules over streams. It is not safe for concurrent use:
 // the collector feeds it from one goroutine.
 type Engine struct {
-	rules  []*Rule
+	rules     []*Rule
 	states    map[stateKey]*window
 	late      uint64
 	untrusted uint64
