@@ -149,24 +149,35 @@ func (c *chaos) run(n, collEvery, brokerEvery int) {
 	if committed == 0 || d.SeqHigh != committed || d.Received != committed || len(d.Missing) != 0 {
 		t.Fatalf("collector holds %+v; want exactly the %d committed readings, none missing", d, committed)
 	}
-	// Whatever is still in the outbox was acknowledged-but-not-deleted
-	// when the agent stopped: it must all be stored already.
-	es, _ := ob.Pending(outbox.Data, 0, 0, 1<<30)
-	for _, e := range es {
-		if e.Range().Last > committed {
-			t.Fatalf("outbox holds %v beyond the committed %d", e.Range(), committed)
+	// What is still in the outbox, in either lane, was acknowledged but
+	// not yet deleted when the agent stopped: the collector holds it all.
+	for _, lane := range []outbox.Lane{outbox.Urgent, outbox.Data} {
+		es, err := ob.Pending(lane, 0, 0, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			if r := e.Range(); r.First > d.SeqHigh {
+				t.Fatalf("outbox %s lane holds %v, which the collector never stored (seq_high %d)", lane, r, d.SeqHigh)
+			}
 		}
 	}
-	recs := apiReadings(t, "http://"+coll.httpAddr(t), "powercut-1")
+	recs := readingsAll(t, "http://"+coll.httpAddr(t), "powercut-1")
 	if uint64(len(recs)) != committed {
 		t.Fatalf("readings API lists %d readings, want %d (each exactly once)", len(recs), committed)
 	}
+	// Each reading is stored once, with the value the sensor gave: the
+	// chip reports PM2.5 37 and PM10 74 throughout.
 	seen := map[uint64]bool{}
+	want := map[string]float64{"pm2_5": 37, "pm10": 74}
 	for _, r := range recs {
 		if seen[r.Seq] {
 			t.Fatalf("seq %d listed twice", r.Seq)
 		}
 		seen[r.Seq] = true
+		if w, ok := want[r.Quantity]; ok && r.Value != w || r.Quality != "good" {
+			t.Fatalf("seq %d: %s = %v (%s), want %v, good", r.Seq, r.Quantity, r.Value, r.Quality, w)
+		}
 	}
 }
 
