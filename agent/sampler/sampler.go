@@ -76,21 +76,38 @@ func New(spec sensor.Spec, env sensor.Env, sink Sink, opts Opts) (*Sampler, erro
 }
 
 // Run samples until ctx ends; it returns nil then. Sensor failures are
-// counted and retried, never returned.
+// counted and retried, never returned; a sink that fails to store
+// readings maxSinkFailures times in a row is returned.
 func (s *Sampler) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		dev, err := s.openSensor(ctx)
 		if err != nil {
 			return nil // ctx ended while waiting to retry
 		}
-		s.sample(ctx, dev)
-		if err := dev.Close(); err != nil {
-			s.log.Warn("sampler: close", "err", err)
+		err = s.sample(ctx, dev)
+		if cerr := dev.Close(); cerr != nil {
+			s.log.Warn("sampler: close", "err", cerr)
 		}
 		s.open.Store(false)
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
+
+// sinkError is a failure to keep readings, not a sensor's: the sensor is
+// fine, the outbox (the disk) is not.
+type sinkError struct{ err error }
+
+func (e sinkError) Error() string { return "sampler: store readings: " + e.err.Error() }
+func (e sinkError) Unwrap() error { return e.err }
+
+// maxSinkFailures is how many samples in a row may fail to be stored
+// before the sampler gives up and returns: a read-only or full disk is not
+// something retrying fixes, and the agent must say so rather than drop
+// every reading quietly.
+const maxSinkFailures = 5
 
 // openSensor opens the sensor, retrying with backoff until it answers or
 // ctx ends.
@@ -123,30 +140,41 @@ func (s *Sampler) openSensor(ctx context.Context) (sensor.Sensor, error) {
 }
 
 // sample calls Sense at each tick until ctx ends or the sensor fails
-// MaxFailures times in a row.
-func (s *Sampler) sample(ctx context.Context, dev sensor.Sensor) {
+// MaxFailures times in a row (nil: reopen it), or the sink fails
+// maxSinkFailures times in a row (that error).
+func (s *Sampler) sample(ctx context.Context, dev sensor.Sensor) error {
 	tick := time.NewTicker(s.spec.Interval)
 	defer tick.Stop()
-	failures := 0
+	failures, sinkFailures := 0, 0
 	for {
-		if err := s.once(ctx, dev); err != nil {
-			if ctx.Err() != nil {
-				return
+		err := s.once(ctx, dev)
+		var se sinkError
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.As(err, &se):
+			sinkFailures++
+			s.setErr(err)
+			s.log.Error("sampler: readings not stored", "err", err, "in_a_row", sinkFailures)
+			if sinkFailures >= maxSinkFailures {
+				return err
 			}
+		case err != nil:
+			sinkFailures = 0
 			failures++
 			s.errs.Add(1)
 			s.setErr(err)
 			s.log.Warn("sampler: sense failed", "err", err, "in_a_row", failures)
 			if failures >= s.o.MaxFailures {
 				s.log.Warn("sampler: reopening sensor after repeated failures")
-				return
+				return nil
 			}
-		} else {
-			failures = 0
+		default:
+			failures, sinkFailures = 0, 0
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-tick.C:
 		}
 	}
@@ -174,7 +202,7 @@ func (s *Sampler) once(ctx context.Context, dev sensor.Sensor) error {
 	// The sink gets the parent ctx: a sample taken must not be dropped
 	// because the sensor's timeout ran out while the outbox committed.
 	if err := s.sink(ctx, rs); err != nil {
-		return fmt.Errorf("sampler: store readings: %w", err)
+		return sinkError{err}
 	}
 	s.readings.Add(uint64(len(rs)))
 	return nil

@@ -170,3 +170,32 @@ func TestUnknownDriverFailsAtStart(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnknownDriver", err)
 	}
 }
+
+func TestASinkThatCannotStoreStopsTheSampler(t *testing.T) {
+	f := driver("test-flaky-sense")
+	f.senseFail.Store(false)
+	diskFull := errors.New("outbox: commit: no space left on device")
+	var calls atomic.Int32
+	s, err := New(sensor.Spec{Name: "dust", Driver: "test-flaky-sense", Interval: time.Millisecond}, nil,
+		func(context.Context, []telemetry.Reading) error { calls.Add(1); return diskFull },
+		Opts{Backoff: backoff.Backoff{Min: time.Millisecond, Max: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, diskFull) {
+			t.Fatalf("Run = %v, want the sink's error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run kept going with a sink that stores nothing")
+	}
+	if n := calls.Load(); n != maxSinkFailures {
+		t.Errorf("sink called %d times, want %d", n, maxSinkFailures)
+	}
+	if st := s.Stats(); st.Errors != 0 || st.Opens != 1 {
+		t.Errorf("stats = %+v: a disk failure must not count against the sensor or reopen it", st)
+	}
+}
