@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"time"
 )
 
@@ -218,8 +219,15 @@ func (col *Collector) checkPlan(c *checker, i int, p *Plan, pc *checker) {
 		where = c.file
 	}
 	for j, r := range p.Rules {
-		if r.Office != "" && !col.hasOffice(r.Office) && !c.spoiled("offices") {
+		switch {
+		case r.Office == "" || c.spoiled("offices"):
+		case !col.hasOffice(r.Office):
 			pc.add(key(index("rules", j), "office"), "%q is not an office declared in %s", r.Office, where)
+		case len(col.Notify.Webhooks) > 0 && !col.notified(r.Office):
+			// With no webhooks at all, alerts go to the log by choice;
+			// with some, an office none of them serves is a config slip
+			// that would leave its alerts unheard.
+			pc.add(key(index("rules", j), "office"), "no webhook under notify.webhooks in %s receives alerts for office %q", where, r.Office)
 		}
 	}
 	for j := range i {
@@ -228,6 +236,16 @@ func (col *Collector) checkPlan(c *checker, i int, p *Plan, pc *checker) {
 			break
 		}
 	}
+}
+
+// notified reports whether some webhook receives office's alerts.
+func (col *Collector) notified(office string) bool {
+	for _, w := range col.Notify.Webhooks {
+		if len(w.Offices) == 0 || slices.Contains(w.Offices, office) {
+			return true
+		}
+	}
+	return false
 }
 
 func (col *Collector) hasOffice(id string) bool {

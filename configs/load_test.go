@@ -234,6 +234,18 @@ effective_to: 2019-12-31
 		},
 		want: []string{`plans/dust.yaml: rules[0].office (line 9): "city-operations-centre" is not an office declared in c.yaml`},
 	}, {
+		name: "plan rule for an office no webhook serves",
+		load: "collector",
+		files: map[string]string{
+			"c.yaml": goodCollector + `  - {id: river-chief-office, name: River chief office}
+notify:
+  webhooks:
+    - {name: rivers, url: "http://127.0.0.1:9000/hook", offices: [river-chief-office]}
+`,
+			"plans/dust.yaml": goodPlan,
+		},
+		want: []string{`plans/dust.yaml: rules[0].office (line 9): no webhook under notify.webhooks in c.yaml receives alerts for office "city-operations-centre"`},
+	}, {
 		name: "missing plan file",
 		load: "collector",
 		files: map[string]string{
