@@ -235,12 +235,22 @@ func (c *Collector) warmWindows(ctx context.Context, st store.Store, alerts *ale
 	}
 	now := c.now()
 	for _, d := range devs {
-		recs, err := st.Readings(ctx, store.ReadingQuery{Device: d.ID, From: now.Add(-longest), To: now.Add(time.Hour), Limit: store.MaxLimit})
-		if err != nil {
-			return err
-		}
-		if err := alerts.Apply(ctx, c.engine.Observe(d.ID, recs)); err != nil {
-			return err
+		// Page forward through the window: a 24 h window of a busy device
+		// holds more than one query returns. A page ends on a whole
+		// millisecond; readings sharing the boundary millisecond beyond
+		// the page limit are the only ones a page can miss.
+		for from := now.Add(-longest); ; {
+			recs, err := st.Readings(ctx, store.ReadingQuery{Device: d.ID, From: from, To: now.Add(time.Hour), Limit: store.MaxLimit})
+			if err != nil {
+				return err
+			}
+			if err := alerts.Apply(ctx, c.engine.Observe(d.ID, recs)); err != nil {
+				return err
+			}
+			if len(recs) < store.MaxLimit {
+				break
+			}
+			from = recs[len(recs)-1].Time.Add(time.Millisecond)
 		}
 	}
 	return nil
