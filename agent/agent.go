@@ -121,6 +121,13 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 		// Events and derived values are committed with the sample that
 		// caused them: both survive a power cut, or neither was taken.
 		rs = append(rs, derived...)
+		if a.cfg.Edge.Elevator.HoldDoorsForEBike {
+			for _, d := range derived {
+				if d.Quantity == telemetry.EventEBike {
+					a.holdDoors(d.Value == 1)
+				}
+			}
+		}
 	}
 	unsynced := false
 	if !a.synced.Load() {
@@ -153,6 +160,26 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 	}
 	up.Notify()
 	return nil
+}
+
+// doorHolder is a sensor with a door-hold relay (drivers/ebike).
+type doorHolder interface{ HoldDoors(bool) error }
+
+// holdDoors asks every open sensor with a door-hold relay to hold (or
+// release) the car doors. A failure is logged: the event itself is already
+// on its way to the elevator safety office.
+func (a *Agent) holdDoors(hold bool) {
+	for _, s := range a.samplers {
+		h, ok := s.Sensor().(doorHolder)
+		if !ok {
+			continue
+		}
+		if err := h.HoldDoors(hold); err != nil {
+			a.log.Warn("agent: door hold relay", "sensor", s.Name(), "hold", hold, "err", err)
+		} else {
+			a.log.Info("agent: door hold relay", "sensor", s.Name(), "hold", hold)
+		}
+	}
 }
 
 // syncNow corrects the readings taken before the clock synchronised and

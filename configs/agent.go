@@ -84,6 +84,11 @@ type Elevator struct {
 	TrappedAfter   Duration  `yaml:"trapped_after"`   // car stopped, door shut, someone inside for this long; default 2m
 	MaxSpeed       float64   `yaml:"max_speed"`       // over-speed limit, m/s; default 1.15 (rated 1 m/s × 1.15)
 	VibrationLimit float64   `yaml:"vibration_limit"` // RMS about the mean over 2 s, m/s²; default 1.0
+	// HoldDoorsForEBike holds the car doors open (梯阻) through the e-bike
+	// detector's relay while an e-bike is in the car, so that the car does
+	// not leave with it: default false. The elevator controller's own
+	// door-hold limit still has the last word.
+	HoldDoorsForEBike bool `yaml:"hold_doors_for_ebike"`
 }
 
 // Clock says how far the agent trusts its board's clock.

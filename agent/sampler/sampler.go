@@ -49,6 +49,7 @@ type Sampler struct {
 	log  *slog.Logger
 
 	open                                     atomic.Bool
+	cur                                      atomic.Pointer[sensor.Sensor] // the open sensor, nil when closed
 	samples, readings, errs, opens, openErrs atomic.Uint64
 	lastErr                                  atomic.Pointer[string]
 }
@@ -85,6 +86,7 @@ func (s *Sampler) Run(ctx context.Context) error {
 			return nil // ctx ended while waiting to retry
 		}
 		err = s.sample(ctx, dev)
+		s.cur.Store(nil)
 		if cerr := dev.Close(); cerr != nil {
 			s.log.Warn("sampler: close", "err", cerr)
 		}
@@ -121,6 +123,7 @@ func (s *Sampler) openSensor(ctx context.Context) (sensor.Sensor, error) {
 		if err == nil {
 			s.opens.Add(1)
 			s.open.Store(true)
+			s.cur.Store(&dev)
 			s.o.Backoff.Reset()
 			s.log.Info("sampler: sensor open", "sensor_dev", dev.String())
 			return dev, nil
@@ -211,6 +214,16 @@ func (s *Sampler) once(ctx context.Context, dev sensor.Sensor) error {
 func (s *Sampler) setErr(err error) {
 	msg := err.Error()
 	s.lastErr.Store(&msg)
+}
+
+// Sensor returns the sensor while it is open, nil otherwise, so that the
+// agent can reach a driver's extra methods (an e-bike detector's door-hold
+// relay). Such methods must be safe to call while the sampler samples.
+func (s *Sampler) Sensor() sensor.Sensor {
+	if p := s.cur.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Name is the sensor's name in the config.
