@@ -37,6 +37,13 @@ var (
 // The wire forms are CBOR arrays (toarray): compact, and field order is the
 // contract. Append fields only at the end, and bump Version when a decoder
 // of the old version would misread them.
+//
+// fxamacker/cbor refuses an array whose length differs from the struct's,
+// so a field appended to a payload keeps the shorter form beside it
+// (wireBatch0, wireAck0): encoders write the short form when the new field
+// is zero, and decoders take either. Old collectors and agents, which know
+// only the short form, thereby keep talking to new ones that have nothing
+// to say in the new field; they reject (never misread) the long form.
 type wireReading struct {
 	_        struct{} `cbor:",toarray"`
 	Seq      uint64
@@ -67,6 +74,16 @@ type wireCondensed struct {
 }
 
 type wireBatch struct {
+	_           struct{} `cbor:",toarray"`
+	Device      string
+	Replay      bool
+	Records     []wireReading
+	Condensed   []wireCondensed
+	Incarnation uint64 // the sending outbox's; absent (wireBatch0) means 0
+}
+
+// wireBatch0 is wireBatch before incarnations.
+type wireBatch0 struct {
 	_         struct{} `cbor:",toarray"`
 	Device    string
 	Replay    bool
@@ -81,6 +98,14 @@ type wireRange struct {
 }
 
 type wireAck struct {
+	_           struct{} `cbor:",toarray"`
+	Device      string
+	Ranges      []wireRange
+	Incarnation uint64 // the acknowledged batches' outbox; absent (wireAck0) means 0
+}
+
+// wireAck0 is wireAck before incarnations.
+type wireAck0 struct {
 	_      struct{} `cbor:",toarray"`
 	Device string
 	Ranges []wireRange
@@ -114,12 +139,15 @@ func EncodeBatch(b Batch) ([]byte, error) {
 	if len(b.Records) > MaxBatchRecords {
 		return nil, fmt.Errorf("telemetry: batch of %d records is over the limit of %d", len(b.Records), MaxBatchRecords)
 	}
-	w := wireBatch{Device: b.Device, Replay: b.Replay, Records: make([]wireReading, len(b.Records))}
+	w := wireBatch{Device: b.Device, Replay: b.Replay, Records: make([]wireReading, len(b.Records)), Incarnation: b.Incarnation}
 	for i, r := range b.Records {
 		w.Records[i] = toWire(r)
 	}
 	for _, c := range b.Condensed {
 		w.Condensed = append(w.Condensed, condensedToWire(c))
+	}
+	if w.Incarnation == 0 {
+		return encode(kindBatch, wireBatch0{Device: w.Device, Replay: w.Replay, Records: w.Records, Condensed: w.Condensed})
 	}
 	return encode(kindBatch, w)
 }
@@ -129,13 +157,19 @@ func EncodeBatch(b Batch) ([]byte, error) {
 // values and bounded strings.
 func DecodeBatch(p []byte) (Batch, error) {
 	var w wireBatch
-	if err := decode(p, kindBatch, &w); err != nil {
+	if n, ok := arrayLen(p); ok && n == 4 {
+		var w0 wireBatch0
+		if err := decode(p, kindBatch, &w0); err != nil {
+			return Batch{}, err
+		}
+		w = wireBatch{Device: w0.Device, Replay: w0.Replay, Records: w0.Records, Condensed: w0.Condensed}
+	} else if err := decode(p, kindBatch, &w); err != nil {
 		return Batch{}, err
 	}
 	if err := ValidateDeviceID(w.Device); err != nil {
 		return Batch{}, fmt.Errorf("%w: %w", ErrPayload, err)
 	}
-	b := Batch{Device: w.Device, Replay: w.Replay, Records: make([]Record, len(w.Records))}
+	b := Batch{Device: w.Device, Replay: w.Replay, Records: make([]Record, len(w.Records)), Incarnation: w.Incarnation}
 	var prev uint64
 	for i, r := range w.Records {
 		switch {
@@ -172,9 +206,12 @@ func EncodeAck(a Ack) ([]byte, error) {
 	if err := ValidateDeviceID(a.Device); err != nil {
 		return nil, err
 	}
-	w := wireAck{Device: a.Device, Ranges: make([]wireRange, len(a.Ranges))}
+	w := wireAck{Device: a.Device, Ranges: make([]wireRange, len(a.Ranges)), Incarnation: a.Incarnation}
 	for i, r := range a.Ranges {
 		w.Ranges[i] = wireRange{First: r.First, Last: r.Last}
+	}
+	if w.Incarnation == 0 {
+		return encode(kindAck, wireAck0{Device: w.Device, Ranges: w.Ranges})
 	}
 	return encode(kindAck, w)
 }
@@ -183,13 +220,19 @@ func EncodeAck(a Ack) ([]byte, error) {
 // canonical form (see Ranges.Valid).
 func DecodeAck(p []byte) (Ack, error) {
 	var w wireAck
-	if err := decode(p, kindAck, &w); err != nil {
+	if n, ok := arrayLen(p); ok && n == 2 {
+		var w0 wireAck0
+		if err := decode(p, kindAck, &w0); err != nil {
+			return Ack{}, err
+		}
+		w = wireAck{Device: w0.Device, Ranges: w0.Ranges}
+	} else if err := decode(p, kindAck, &w); err != nil {
 		return Ack{}, err
 	}
 	if err := ValidateDeviceID(w.Device); err != nil {
 		return Ack{}, fmt.Errorf("%w: %w", ErrPayload, err)
 	}
-	a := Ack{Device: w.Device, Ranges: make(Ranges, len(w.Ranges))}
+	a := Ack{Device: w.Device, Ranges: make(Ranges, len(w.Ranges)), Incarnation: w.Incarnation}
 	for i, r := range w.Ranges {
 		a.Ranges[i] = Range{First: r.First, Last: r.Last}
 	}
@@ -197,6 +240,15 @@ func DecodeAck(p []byte) (Ack, error) {
 		return Ack{}, fmt.Errorf("%w: ack ranges %v are not sorted, disjoint and ≥ 1", ErrPayload, a.Ranges)
 	}
 	return a, nil
+}
+
+// arrayLen reads the length of a payload's body when it is a CBOR array
+// of fewer than 24 elements (one head byte), as every wire form is.
+func arrayLen(p []byte) (int, bool) {
+	if len(p) < 3 || p[2]>>5 != 4 || p[2]&0x1f >= 24 {
+		return 0, false
+	}
+	return int(p[2] & 0x1f), true
 }
 
 func encode(kind byte, v any) ([]byte, error) {

@@ -212,6 +212,12 @@ type Batch struct {
 	// Replay is true when the records are backlog from an outage rather
 	// than live readings.
 	Replay bool
+	// Incarnation identifies the outbox that numbered the records: a
+	// random non-zero number drawn when the outbox file was created. A new
+	// file (a swapped board, a reflashed card) numbers from 1 again, and
+	// the incarnation is what tells the collector that seq 1 is new. 0
+	// means unknown (an agent from before incarnations).
+	Incarnation uint64
 }
 
 // Condensed stands for the readings with sequence numbers in Range, which
@@ -249,6 +255,9 @@ func (b Batch) Seqs() Ranges {
 type Ack struct {
 	Device string
 	Ranges Ranges
+	// Incarnation echoes the acknowledged batch's: only the outbox of
+	// that incarnation may delete the ranges. 0 means the batch had none.
+	Incarnation uint64
 }
 
 // Quantities lists every known quantity, in the order declared.

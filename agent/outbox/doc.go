@@ -29,9 +29,15 @@
 //	        "depth"     → uint64, sequence numbers held (raw and condensed)
 //	        "condensed" → uint64, readings condensed since the outbox was created
 //	        "unsynced"  → the current boot's unsynchronised-clock span (see clock.go)
+//	        "incarnation" → uint64, random and non-zero, drawn when the file is created
+//	                      (or first opened by a build that knows it); never changed
+//	                      (see Outbox.Incarnation)
 //	urgent  seq (8-byte big-endian) → 'R' + telemetry.MarshalRecord
 //	data    seq (8-byte big-endian) → 'R' + telemetry.MarshalRecord
 //	                                  'C' + telemetry.MarshalCondensed (keyed by its first seq)
+//
+// The incarnation was added without a schema version bump: a file without
+// it is given one on open, and a build that predates it ignores the key.
 //
 // Records leave the outbox only through Ack, which the uplink calls with
 // the ranges the collector acknowledged.

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ var (
 	keyNextSeq   = []byte("next_seq")
 	keyDepth     = []byte("depth")
 	keyCondensed = []byte("condensed")
+	keyIncarn    = []byte("incarnation")
 )
 
 // Entry tags, the first byte of every value in a lane bucket.
@@ -65,6 +67,9 @@ type Outbox struct {
 	leaseMu sync.Mutex
 	leased  telemetry.Ranges
 
+	// incarnation is meta's, read once at Open: it never changes.
+	incarnation uint64
+
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close to stop the committer
 	stopped   chan struct{} // closed by the committer when it returns
@@ -106,12 +111,21 @@ func Open(path string, opts *Opts) (*Outbox, error) {
 		// (bbolt's default step is 16 MiB).
 		db.AllocSize = int(allocStep(o.Budget))
 	}
-	if err := db.Update(initSchema); err != nil {
+	var incarnation uint64
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := initSchema(tx); err != nil {
+			return err
+		}
+		var err error
+		incarnation, err = ensureIncarnation(tx.Bucket(bucketMeta))
+		return err
+	})
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
 	}
 	ob := &Outbox{
-		db: db, path: path, o: o,
+		db: db, path: path, o: o, incarnation: incarnation,
 		reqs:    make(chan *appendReq),
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -142,6 +156,43 @@ func initSchema(tx *bolt.Tx) error {
 		return fmt.Errorf("schema version %d is not one this build reads (%d)", v, schemaVersion)
 	}
 }
+
+// ensureIncarnation returns the file's incarnation, drawing and storing
+// one when the file has none: a new file, or one written before
+// incarnations (whose sequence numbers the collector already knows under
+// incarnation 0, which it lets a device's first real incarnation adopt).
+func ensureIncarnation(meta *bolt.Bucket) (uint64, error) {
+	if v := getUint(meta, keyIncarn); v != 0 {
+		return v, nil
+	}
+	v, err := newIncarnation()
+	if err != nil {
+		return 0, err
+	}
+	return v, putUint(meta, keyIncarn, v)
+}
+
+// newIncarnation draws a random non-zero number: random rather than
+// counted, because the file that would hold a counter is the very thing
+// that gets replaced.
+func newIncarnation() (uint64, error) {
+	var b [8]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			return 0, fmt.Errorf("draw incarnation: %w", err)
+		}
+		if v := binary.BigEndian.Uint64(b[:]); v != 0 {
+			return v, nil
+		}
+	}
+}
+
+// Incarnation identifies this outbox file among every file the device
+// will ever have: a random non-zero number drawn when the file was created
+// (or first opened by a build that knows incarnations). It goes out with
+// every batch, so that the collector can tell a new file's sequence
+// numbers, which start at 1 again, from re-sends of the old file's.
+func (o *Outbox) Incarnation() uint64 { return o.incarnation }
 
 // Append commits readings and returns the range of sequence numbers they
 // were given, in order. When Append returns nil the readings are on disk.

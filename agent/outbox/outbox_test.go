@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -152,4 +154,52 @@ func records(t *testing.T, ob *Outbox, lane Lane, after, before uint64, max int)
 		out = append(out, *e.Record)
 	}
 	return out
+}
+
+func TestIncarnation(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.db")
+	ob := open(t, a)
+	inc := ob.Incarnation()
+	if inc == 0 {
+		t.Fatal("a new outbox has incarnation 0")
+	}
+	ob.Close()
+	if got := open(t, a).Incarnation(); got != inc {
+		t.Errorf("incarnation after reopen = %#x, want %#x", got, inc)
+	}
+	// A new file, as after a board swap or a reflashed card, is another
+	// incarnation.
+	if got := open(t, filepath.Join(dir, "b.db")).Incarnation(); got == 0 || got == inc {
+		t.Errorf("second file's incarnation = %#x; want non-zero and not %#x", got, inc)
+	}
+
+	// A file written before incarnations gets one on open and keeps it;
+	// its sequence numbers go on.
+	old := filepath.Join(dir, "old.db")
+	ob = open(t, old)
+	if _, err := ob.Append(context.Background(), reading(1), reading(2)); err != nil {
+		t.Fatal(err)
+	}
+	ob.Close()
+	db, err := bolt.Open(old, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyIncarn) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ob = open(t, old)
+	inc = ob.Incarnation()
+	if inc == 0 {
+		t.Fatal("an outbox without an incarnation was not given one on open")
+	}
+	if r, err := ob.Append(context.Background(), reading(3)); err != nil || r.First != 3 {
+		t.Errorf("append after the incarnation was added = %v, %v; want seq 3", r, err)
+	}
+	ob.Close()
+	if got := open(t, old).Incarnation(); got != inc {
+		t.Errorf("incarnation given on open was not kept: %#x, then %#x", inc, got)
+	}
 }

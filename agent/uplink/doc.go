@@ -9,7 +9,17 @@
 // for its sequence numbers arrives on the device's ack topic. When the
 // oldest batch waits longer than the ack timeout, or the connection drops
 // and comes back, it sends again from the oldest entry still in the outbox.
-// The collector stores by (device, seq), so a re-send is harmless.
+// The collector stores by (device, seq), so a re-send is harmless. Ack
+// timeouts in a row back off (double, up to 8×, jittered) until an ack
+// comes, so that a slow collector is not sent the whole window again and
+// again.
+//
+// Every batch carries the outbox's incarnation (outbox.Outbox.Incarnation)
+// and the collector echoes it in the ack. An ack with another incarnation
+// is for another outbox of the same device id (the board this one
+// replaced, or a second board given the same id): its sequence numbers
+// name that outbox's readings, so the uplink ignores it and counts it in
+// Stats.ForeignAcks rather than delete readings the collector never got.
 //
 // Order of sending, whenever the window has room:
 //  1. the urgent lane (events), oldest first;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -39,9 +40,33 @@ type sender struct {
 	flights   []flight
 	// nextReplay is when the backlog may send again under ReplayRate.
 	nextReplay time.Time
+	// ackWait is how long the oldest flight may wait for its ack: the
+	// ack timeout, backed off by ack timeouts in a row (timeouts).
+	ackWait  time.Duration
+	timeouts int
 }
 
-func newSender(u *Uplink, client mqtt.Client) *sender { return &sender{u: u, client: client} }
+// maxAckBackoff is the most ack timeouts in a row double the wait for:
+// 2³ = 8× the configured timeout.
+const maxAckBackoff = 3
+
+func newSender(u *Uplink, client mqtt.Client) *sender {
+	return &sender{u: u, client: client, ackWait: u.o.AckTimeout}
+}
+
+// backOff lengthens the ack wait after an ack timeout: double per timeout
+// in a row, at most 8×, less up to a fifth at random so that devices that
+// lost the collector together do not re-send together.
+func (s *sender) backOff() {
+	s.timeouts = min(s.timeouts+1, maxAckBackoff)
+	d := s.u.o.AckTimeout << s.timeouts
+	s.ackWait = d - rand.N(d/5+1)
+}
+
+// ackArrived resets the ack wait: the collector is keeping up again.
+func (s *sender) ackArrived() {
+	s.timeouts, s.ackWait = 0, s.u.o.AckTimeout
+}
 
 func (s *sender) run(ctx context.Context) error {
 	tick := time.NewTicker(min(s.u.o.AckTimeout/4, time.Second))
@@ -97,15 +122,24 @@ func (s *sender) wait(ctx context.Context, replay, tick, beat <-chan time.Time) 
 			s.rewind("connection lost")
 		}
 	case a := <-s.u.acks:
+		if a.Incarnation != s.u.ob.Incarnation() {
+			// Deleting on another outbox's ack would drop our readings
+			// that share its sequence numbers before the collector has them.
+			s.u.foreignAcks.Add(1)
+			s.u.log.Warn("uplink: ignoring an ack for another outbox", "incarnation", a.Incarnation, "ranges", a.Ranges.String())
+			return nil
+		}
 		n, err := s.u.ob.Ack(a.Ranges)
 		if err != nil {
 			return fmt.Errorf("uplink: %w", err)
 		}
 		s.u.ackedOK.Add(n)
 		s.dropAcked(a.Ranges)
+		s.ackArrived()
 	case now := <-tick:
-		if len(s.flights) > 0 && now.Sub(s.flights[0].sent) > s.u.o.AckTimeout {
+		if len(s.flights) > 0 && now.Sub(s.flights[0].sent) > s.ackWait {
 			s.rewind("ack timeout")
+			s.backOff()
 		}
 	case <-beat:
 		s.heartbeat()
@@ -161,7 +195,7 @@ func (s *sender) sendOne(ctx context.Context) (bool, error) {
 			s.idle[c] = true
 			continue
 		}
-		b := telemetry.Batch{Device: s.u.device, Replay: c == backlog}
+		b := telemetry.Batch{Device: s.u.device, Replay: c == backlog, Incarnation: s.u.ob.Incarnation()}
 		var seqs telemetry.Ranges
 		for _, e := range entries {
 			if e.Record != nil {

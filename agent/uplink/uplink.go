@@ -19,6 +19,9 @@ type Outbox interface {
 	Pending(lane outbox.Lane, after, before uint64, max int) ([]outbox.Entry, error)
 	Ack(ranges telemetry.Ranges) (uint64, error)
 	Stats() (outbox.Stats, error)
+	// Incarnation identifies the outbox file; batches carry it and acks
+	// must echo it.
+	Incarnation() uint64
 }
 
 // Opts configures an uplink. Zero values mean the documented defaults.
@@ -33,7 +36,10 @@ type Opts struct {
 	// MaxInFlight is how many batches may await acknowledgement. 0 means 4.
 	MaxInFlight int
 	// AckTimeout is how long a batch may wait for its ack before the
-	// uplink sends again from the oldest unacknowledged entry. 0 means 15 s.
+	// uplink sends again from the oldest unacknowledged entry. Each
+	// further timeout without an ack in between doubles the wait, up to
+	// 8×, with jitter, so that a slow collector is not buried under
+	// re-sends of the whole window; an ack resets it. 0 means 15 s.
 	AckTimeout time.Duration
 	// ReplayRate bounds backlog replay, in readings per second. 0 means
 	// no bound beyond the in-flight window.
@@ -61,6 +67,10 @@ type Stats struct {
 	Replayed  uint64 // backlog readings published (re-sends included)
 	Resends   uint64 // times the window was rewound to the oldest entry
 	Acked     uint64 // sequence numbers deleted from the outbox on acknowledgement
+	// ForeignAcks counts acks ignored because they echo another outbox's
+	// incarnation (a previous board or a second one with our device id):
+	// their ranges name that outbox's sequence numbers, not ours.
+	ForeignAcks uint64
 }
 
 // Uplink moves records from an outbox to the collector.
@@ -74,8 +84,11 @@ type Uplink struct {
 	acks   chan telemetry.Ack
 	conned chan bool
 
-	connected                           atomic.Bool
-	batches, replayed, resends, ackedOK atomic.Uint64
+	// newClient is mqtt.NewClient; tests replace it.
+	newClient func(*mqtt.ClientOptions) mqtt.Client
+
+	connected                                        atomic.Bool
+	batches, replayed, resends, ackedOK, foreignAcks atomic.Uint64
 }
 
 // New returns an uplink for device that drains ob. It does not connect
@@ -115,6 +128,8 @@ func New(device string, ob Outbox, opts Opts) (*Uplink, error) {
 		wake:   make(chan struct{}, 1),
 		acks:   make(chan telemetry.Ack, 64),
 		conned: make(chan bool, 8),
+
+		newClient: mqtt.NewClient,
 	}, nil
 }
 
@@ -129,13 +144,13 @@ func (u *Uplink) Notify() {
 // Stats returns the uplink's counters.
 func (u *Uplink) Stats() Stats {
 	return Stats{Connected: u.connected.Load(), Batches: u.batches.Load(), Replayed: u.replayed.Load(),
-		Resends: u.resends.Load(), Acked: u.ackedOK.Load()}
+		Resends: u.resends.Load(), Acked: u.ackedOK.Load(), ForeignAcks: u.foreignAcks.Load()}
 }
 
 // Run connects and sends until ctx ends. It returns nil on ctx's end and
 // an error only for a broken outbox.
 func (u *Uplink) Run(ctx context.Context) error {
-	client := mqtt.NewClient(u.clientOptions(ctx))
+	client := u.newClient(u.clientOptions(ctx))
 	client.Connect() // with ConnectRetry set, paho keeps trying in the background
 	defer func() {
 		if client.IsConnectionOpen() {

@@ -159,7 +159,8 @@ func TestDeviceStateThroughTheBroker(t *testing.T) {
 	devURL := api + "/api/v1/devices/" + id
 
 	// The retained birth alone: online, no batch yet.
-	const noStore = `"last_seen":null,"seq_high":0,"missing":[],"received":0,"duplicates":0,"condensed":0,"replayed":0,"future_time":0`
+	const noStore = `"last_seen":null,"seq_high":0,"missing":[],"received":0,"duplicates":0,"condensed":0,"replayed":0,"future_time":0,` +
+		`"incarnation":"0","incarnations":0,"previous_received":0,"stale_incarnation":0`
 	tail := `,"aggregates_url":"/api/v1/aggregates?device=site-9"}`
 	waitBody(t, "retained birth", devURL, `{"id":"site-9",`+noStore+
 		`,"online":true,"state":"online","state_since":"2026-03-01T08:00:00Z","state_reason":"","last_heartbeat":null`+tail)
@@ -194,7 +195,8 @@ func TestDeviceStateThroughTheBroker(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no ack within 10s")
 	}
-	const stored = `"last_seen":"2026-03-01T08:00:00Z","seq_high":4,"missing":[],"received":4,"duplicates":0,"condensed":2,"replayed":2,"future_time":1`
+	const stored = `"last_seen":"2026-03-01T08:00:00Z","seq_high":4,"missing":[],"received":4,"duplicates":0,"condensed":2,"replayed":2,"future_time":1,` +
+		`"incarnation":"0","incarnations":1,"previous_received":0,"stale_incarnation":0`
 	waitBody(t, "after heartbeat and batch", devURL, `{"id":"site-9",`+stored+
 		`,"online":true,"state":"online","state_since":"2026-03-01T08:00:00Z","state_reason":"","last_heartbeat":`+hbJSON+tail)
 

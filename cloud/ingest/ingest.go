@@ -45,8 +45,11 @@ type Stats struct {
 	Records    uint64 // raw records new to the store
 	Condensed  uint64 // condensed sequence numbers new to the store
 	Duplicates uint64 // sequence numbers already stored (re-sends), raw or condensed
-	Rejected   uint64 // messages dropped as malformed or mismatched
-	AckErrors  uint64 // acknowledgements that could not be published
+	// Stale counts batches from an earlier incarnation of a device's
+	// outbox (a board that came back after its replacement started).
+	Stale     uint64
+	Rejected  uint64 // messages dropped as malformed or mismatched
+	AckErrors uint64 // acknowledgements that could not be published
 }
 
 // Ingest is the path from broker to store. Handle may be called from any
@@ -59,7 +62,7 @@ type Ingest struct {
 	log *slog.Logger
 	in  chan Message
 
-	batches, records, condensed, dups, rejected, ackErrs atomic.Uint64
+	batches, records, condensed, dups, stale, rejected, ackErrs atomic.Uint64
 }
 
 // New returns an ingest that writes to st, acknowledges through pub and
@@ -93,7 +96,7 @@ func (in *Ingest) Handle(ctx context.Context, m Message) {
 // Stats returns ingest's counters.
 func (in *Ingest) Stats() Stats {
 	return Stats{Batches: in.batches.Load(), Records: in.records.Load(), Condensed: in.condensed.Load(),
-		Duplicates: in.dups.Load(), Rejected: in.rejected.Load(), AckErrors: in.ackErrs.Load()}
+		Duplicates: in.dups.Load(), Stale: in.stale.Load(), Rejected: in.rejected.Load(), AckErrors: in.ackErrs.Load()}
 }
 
 // Run stores and acknowledges queued messages until ctx ends. It returns
@@ -152,8 +155,15 @@ func (in *Ingest) process(ctx context.Context, group []Message) error {
 		in.records.Add(uint64(len(res.New)))
 		in.condensed.Add(res.Condensed)
 		in.dups.Add(uint64(res.Duplicates))
+		if res.Stale {
+			in.stale.Add(1)
+			in.log.Info("ingest: batch from an earlier outbox of the device", "device", b.Device, "incarnation", b.Incarnation)
+		}
 		if len(res.Stored) > 0 {
-			if err := in.pub.PublishAck(ctx, telemetry.Ack{Device: b.Device, Ranges: res.Stored}); err != nil {
+			// The ack names the batch's incarnation: only the outbox that
+			// numbered these sequence numbers may delete on it.
+			a := telemetry.Ack{Device: b.Device, Ranges: res.Stored, Incarnation: b.Incarnation}
+			if err := in.pub.PublishAck(ctx, a); err != nil {
 				// The device will time out and send again; the store keeps
 				// the re-send from becoming a duplicate.
 				in.ackErrs.Add(1)

@@ -233,6 +233,9 @@ func TestRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			for i := range tt.devices {
+				tt.devices[i].Incarnations = max(tt.devices[i].Incarnations, 1) // one outbox each
+			}
 			if !reflect.DeepEqual(devs, tt.devices) {
 				t.Errorf("stored devices = %+v, want %+v", devs, tt.devices)
 			}
@@ -387,5 +390,45 @@ func TestHandleGivesUpWhenQueueFullAndContextEnds(t *testing.T) {
 	in.Handle(ctx, up(t, "site-7", 2))
 	if ctx.Err() == nil {
 		t.Fatal("Handle returned before its context ended on a full queue")
+	}
+}
+
+// TestIncarnations checks that acks echo the batch's incarnation, so that
+// only the outbox that numbered the records deletes them, and that a new
+// outbox's seq 1 is stored, not taken for a re-send.
+func TestIncarnations(t *testing.T) {
+	db := openDB(t)
+	rec := &recorder{}
+	in := ingest.New(db, rec, rec.observe, ingest.Opts{Now: func() time.Time { return arrived }})
+	msg := func(inc uint64, seqs ...uint64) ingest.Message {
+		p, err := telemetry.EncodeBatch(telemetry.Batch{Device: "site-7", Records: records(seqs...), Incarnation: inc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ingest.Message{Topic: telemetry.UpTopic("site-7"), Payload: p}
+	}
+	handled := 0
+	drain(t, in, &handled, []ingest.Message{msg(11, 1, 2)})
+	drain(t, in, &handled, []ingest.Message{msg(22, 1)})    // a new board
+	drain(t, in, &handled, []ingest.Message{msg(11, 2, 3)}) // the old one re-sends
+	drain(t, in, &handled, []ingest.Message{msg(0, 2)})     // an agent that names none
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	want := []telemetry.Ack{
+		{Device: "site-7", Ranges: rs(1, 2), Incarnation: 11},
+		{Device: "site-7", Ranges: rs(1, 1), Incarnation: 22},
+		{Device: "site-7", Ranges: rs(2, 3), Incarnation: 11},
+		{Device: "site-7", Ranges: rs(2, 2)},
+	}
+	if !reflect.DeepEqual(rec.acks, want) {
+		t.Errorf("acks = %+v, want %+v", rec.acks, want)
+	}
+	wantObserved := []observed{{"site-7", []uint64{1, 2}}, {"site-7", []uint64{1}}, {"site-7", []uint64{3}}, {"site-7", []uint64{2}}}
+	if !reflect.DeepEqual(rec.observed, wantObserved) {
+		t.Errorf("observed = %v, want %v", rec.observed, wantObserved)
+	}
+	if got, want := in.Stats(), (ingest.Stats{Batches: 4, Records: 5, Duplicates: 1, Stale: 1}); got != want {
+		t.Errorf("stats = %+v, want %+v", got, want)
 	}
 }

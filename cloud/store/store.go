@@ -22,6 +22,24 @@ type Store interface {
 	// numbers is new (a block that overlaps records stored before keeps
 	// all its aggregates, which then also summarise those records).
 	//
+	// A device remembers the incarnation of its current outbox
+	// (telemetry.Batch.Incarnation); the received set, SeqHigh and Missing
+	// are the current incarnation's. A batch naming an incarnation the
+	// device has not had starts a new one: a new outbox file numbers from
+	// 1 again, so its records are new, not duplicates. The earlier
+	// incarnation's received count moves to PreviousReceived, its
+	// readings stay stored and queryable (two incarnations' records with
+	// the same time and seq are both kept), and Incarnations counts one
+	// more. A batch of an earlier incarnation (a board that came back and
+	// re-sends) is stale: its records and blocks are stored unless that
+	// incarnation's same record (time, seq) or block is already stored,
+	// counted in StaleIncarnation (or Duplicates), acknowledged, and never
+	// touch the current incarnation's completeness. Incarnation 0 means
+	// unknown (an agent from before incarnations): such a batch counts
+	// against the current incarnation, and a device whose incarnation is
+	// unknown adopts the first it is told, without a restart (the same
+	// outbox file gains an incarnation when its agent is upgraded).
+	//
 	// arrived is the collector's clock when the batches were received; it
 	// becomes the devices' LastSeen. A new record whose time is more than
 	// the backend's MaxFuture (DefaultMaxFuture unless configured) after
@@ -32,7 +50,9 @@ type Store interface {
 	// Devices lists every device that has sent a batch, sorted by id.
 	Devices(ctx context.Context) ([]Device, error)
 	// Readings returns the records of q.Device with From ≤ time < To,
-	// ordered by time and then by seq, at most q.Limit of them.
+	// ordered by time and then by seq, at most q.Limit of them. Records
+	// of different incarnations may share a time and a seq; both are
+	// returned.
 	Readings(ctx context.Context, q ReadingQuery) ([]telemetry.Record, error)
 	// Aggregates returns the condensed aggregates of q.Device whose minute
 	// is in [From, To), ordered by minute, then by the sequence range of
@@ -61,6 +81,9 @@ type AppendResult struct {
 	// Duplicates counts the sequence numbers, raw or condensed, that were
 	// already stored.
 	Duplicates int
+	// Stale is true when the batch came from an earlier incarnation of
+	// the device's outbox (see Append).
+	Stale bool
 }
 
 // Device is one device's completeness as the collector sees it.
@@ -79,6 +102,24 @@ type Device struct {
 	Replayed uint64 `json:"replayed"`
 	// FutureTime counts the raw records stored with telemetry.FutureTime.
 	FutureTime uint64 `json:"future_time"`
+	// Incarnation is the current outbox's (telemetry.Batch.Incarnation):
+	// SeqHigh, Missing and Received are about it. 0 means unknown. A
+	// string in JSON: it is a random 64-bit number.
+	Incarnation uint64 `json:"incarnation,string"`
+	// Incarnations counts the outboxes the device has had (a new board,
+	// a reflashed card), the current one included.
+	Incarnations uint64 `json:"incarnations"`
+	// PreviousReceived counts the distinct sequence numbers received
+	// under earlier incarnations while each was current, so that
+	// Received+PreviousReceived counts every reading (raw or condensed)
+	// the device's outboxes delivered, StaleIncarnation apart.
+	// Duplicates, Condensed, Replayed and FutureTime count over all
+	// incarnations.
+	PreviousReceived uint64 `json:"previous_received"`
+	// StaleIncarnation counts the sequence numbers, raw or condensed,
+	// stored from batches of an earlier incarnation after a newer one
+	// started; they are in no incarnation's Received.
+	StaleIncarnation uint64 `json:"stale_incarnation"`
 }
 
 // DefaultMaxFuture is how far ahead of its arrival a reading's time may be

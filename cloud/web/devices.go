@@ -25,6 +25,13 @@ type deviceBody struct {
 	Condensed  uint64           `json:"condensed"`
 	Replayed   uint64           `json:"replayed"`
 	FutureTime uint64           `json:"future_time"`
+	// Incarnation is the current outbox's, a decimal string (a random
+	// 64-bit number does not fit a JSON number exactly); "0" when unknown.
+	// SeqHigh, Missing and Received are about that outbox.
+	Incarnation      uint64 `json:"incarnation,string"`
+	Incarnations     uint64 `json:"incarnations"`      // outboxes the device has had (board swaps, reflashed cards)
+	PreviousReceived uint64 `json:"previous_received"` // sequence numbers received under earlier outboxes
+	StaleIncarnation uint64 `json:"stale_incarnation"` // stored from an earlier outbox after a newer one started
 
 	Online        bool                 `json:"online"`
 	State         string               `json:"state"`
@@ -46,6 +53,8 @@ func newDevice(d *store.Device, st registry.Device) deviceBody {
 		b.ID, b.LastSeen = d.ID, utc(d.LastSeen)
 		b.SeqHigh, b.Received, b.Duplicates = d.SeqHigh, d.Received, d.Duplicates
 		b.Condensed, b.Replayed, b.FutureTime = d.Condensed, d.Replayed, d.FutureTime
+		b.Incarnation, b.Incarnations = d.Incarnation, d.Incarnations
+		b.PreviousReceived, b.StaleIncarnation = d.PreviousReceived, d.StaleIncarnation
 		if d.Missing != nil {
 			b.Missing = d.Missing
 		}

@@ -14,10 +14,17 @@
 //
 //	{"id","last_seen","seq_high","missing":[{"first","last"}],"received","duplicates",
 //	 "condensed","replayed","future_time",
+//	 "incarnation","incarnations","previous_received","stale_incarnation",
 //	 "online","state","state_since","state_reason","last_heartbeat"}
 //
 // The first group is the store's completeness (store.Device); last_seen is
 // null for a device that has published a status or heartbeat but no batch.
+// incarnation identifies the device's current outbox file, as a decimal
+// string ("0" when unknown); seq_high, missing and received are about that
+// file. incarnations counts the files the device has had (a swapped board,
+// a reflashed card), previous_received the sequence numbers received from
+// earlier ones, stale_incarnation those stored from an earlier one after a
+// newer one started.
 // The second is the registry's connection state (registry.Device): state
 // is "online" or "offline", state_since is null when unknown, state_reason
 // is "" when online and otherwise "last will", "disconnected cleanly",

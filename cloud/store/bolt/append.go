@@ -118,15 +118,27 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 	if arrived.After(d.state.lastSeen) {
 		d.state.lastSeen = arrived
 	}
+	inc := b.Incarnation
+	res.Stale = d.state.incarnate(inc)
 	for _, r := range b.Records {
 		one := telemetry.Range{First: r.Seq, Last: r.Seq}
 		res.Stored = res.Stored.Add(one)
-		if d.state.received.Contains(r.Seq) {
-			res.Duplicates++
-			continue
-		}
-		d.state.received = d.state.received.Add(one)
 		r.Time = time.UnixMilli(r.Time.UnixMilli()).UTC() // as stored
+		if res.Stale {
+			// No received set is kept for an earlier incarnation: its
+			// record is a duplicate when its key is taken.
+			if d.readings.Get(readingKey(nil, r.Time.UnixMilli(), r.Seq, inc)) != nil {
+				res.Duplicates++
+				continue
+			}
+			d.state.stale++
+		} else {
+			if d.state.received.Contains(r.Seq) {
+				res.Duplicates++
+				continue
+			}
+			d.state.received = d.state.received.Add(one)
+		}
 		r.Flags &^= telemetry.FutureTime
 		if r.Time.After(a.futureAfter) {
 			r.Flags |= telemetry.FutureTime
@@ -136,7 +148,7 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 			d.state.replayed++
 		}
 		// bbolt keeps the slices until commit: one allocation per record.
-		buf, keyLen := appendRecord(make([]byte, 0, recordLen(r)), r)
+		buf, keyLen := appendRecord(make([]byte, 0, recordLen(r)), r, inc)
 		if err := d.readings.Put(buf[:keyLen], buf[keyLen:]); err != nil {
 			return res, err
 		}
@@ -144,15 +156,25 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 	}
 	for _, c := range b.Condensed {
 		res.Stored = res.Stored.Add(c.Range)
-		fresh := c.Range.Len() - overlap(d.state.received, c.Range)
+		var fresh uint64
+		if res.Stale {
+			// A block is stored whole or not at all: it is a duplicate
+			// when its first aggregate's key is taken.
+			if fresh = c.Range.Len(); a.hasBlock(b.Device, d, c, inc) {
+				fresh = 0
+			}
+			d.state.stale += fresh
+		} else {
+			fresh = c.Range.Len() - overlap(d.state.received, c.Range)
+			d.state.received = d.state.received.Add(c.Range)
+		}
 		res.Duplicates += int(c.Range.Len() - fresh)
 		if fresh == 0 {
 			continue
 		}
-		d.state.received = d.state.received.Add(c.Range)
 		d.state.condensed += fresh
 		res.Condensed += fresh
-		if err := a.putAggregates(b.Device, d, c); err != nil {
+		if err := a.putAggregates(b.Device, d, c, inc); err != nil {
 			return res, err
 		}
 	}
@@ -161,7 +183,51 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 	return res, nil
 }
 
-func (a *appender) putAggregates(id string, d *openDevice, c telemetry.Condensed) error {
+// incarnate makes the batch's incarnation inc current when it is new to
+// the device and reports whether it is an earlier one (see store.Store's
+// Append for the rules).
+func (s *deviceState) incarnate(inc uint64) (stale bool) {
+	if s.incarnations == 0 {
+		s.incarnations = 1 // the device's first outbox
+	}
+	switch {
+	case inc == 0 || inc == s.incarnation:
+		return false
+	case s.incarnation == 0:
+		// The outbox whose batches had no incarnation, now upgraded: its
+		// sequence numbers go on.
+		s.incarnation = inc
+		return false
+	case slices.Contains(s.previous, inc):
+		return true
+	}
+	s.previous = append(s.previous, s.incarnation)
+	if n := len(s.previous); n > maxPrevious {
+		s.previous = slices.Clone(s.previous[n-maxPrevious:])
+	}
+	s.previousReceived += s.received.Count()
+	s.received = nil
+	s.incarnation = inc
+	s.incarnations++
+	return false
+}
+
+// hasBlock reports whether c, condensed by the outbox of incarnation inc,
+// is stored.
+func (a *appender) hasBlock(id string, d *openDevice, c telemetry.Condensed, inc uint64) bool {
+	if len(c.Aggregates) == 0 {
+		return false
+	}
+	ab := d.aggregates
+	if ab == nil {
+		if ab = a.aggregates.Bucket([]byte(id)); ab == nil {
+			return false
+		}
+	}
+	return ab.Get(aggregateKey(nil, c.Aggregates[0].Minute.UnixMilli(), c.Range, 0, inc)) != nil
+}
+
+func (a *appender) putAggregates(id string, d *openDevice, c telemetry.Condensed, inc uint64) error {
 	if d.aggregates == nil {
 		ab, err := a.aggregates.CreateBucketIfNotExists([]byte(id))
 		if err != nil {
@@ -170,7 +236,7 @@ func (a *appender) putAggregates(id string, d *openDevice, c telemetry.Condensed
 		d.aggregates = ab
 	}
 	for i, ag := range c.Aggregates {
-		buf, keyLen := appendAggregate(make([]byte, 0, aggregateLen(ag)), c.Range, uint32(i), ag)
+		buf, keyLen := appendAggregate(make([]byte, 0, aggregateLen(ag)), c.Range, uint32(i), ag, inc)
 		if err := d.aggregates.Put(buf[:keyLen], buf[keyLen:]); err != nil {
 			return err
 		}

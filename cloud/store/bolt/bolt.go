@@ -14,8 +14,8 @@ import (
 )
 
 // SchemaVersion is the file layout this build reads and writes (see the
-// package documentation). Open migrates a file of version 1 in place.
-const SchemaVersion = 2
+// package documentation). Open migrates a file of version 1 or 2 in place.
+const SchemaVersion = 3
 
 // Errors about the file itself; wrapped with the detail.
 var (
@@ -110,11 +110,11 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 		version = binary.BigEndian.Uint32(v)
 		want := dataBuckets
 		switch version {
-		case SchemaVersion:
+		case SchemaVersion, 2:
 		case 1:
 			want = dataBuckets[:v1Buckets]
 		default:
-			return fmt.Errorf("%w: %s has schema version %d; this build reads version %d and migrates version 1", ErrSchema, path, version, SchemaVersion)
+			return fmt.Errorf("%w: %s has schema version %d; this build reads version %d and migrates versions 1 and 2", ErrSchema, path, version, SchemaVersion)
 		}
 		for _, name := range want {
 			if tx.Bucket(name) == nil {
@@ -127,9 +127,10 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 		return err
 	}
 	// A new file gets every bucket; a file of schema 1 gets those schema 2
-	// added. Schema 1's encodings are valid schema 2 encodings (see the
-	// package documentation), so no value is rewritten, and the one
-	// transaction leaves either the old file or the migrated one.
+	// added. Older encodings are valid schema 3 encodings (see the package
+	// documentation), so only device states are rewritten, to count the
+	// one outbox each device has had; the one transaction leaves either
+	// the old file or the migrated one.
 	err = bdb.Update(func(tx *bbolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
@@ -140,6 +141,9 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 				return err
 			}
 		}
+		if err := migrateDevices(tx.Bucket(bucketDevices)); err != nil {
+			return err
+		}
 		return meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 	})
 	if err != nil {
@@ -147,6 +151,31 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 			return fmt.Errorf("bolt: initialise %s: %w", path, err)
 		}
 		return fmt.Errorf("bolt: migrate %s from schema version %d to %d: %w", path, version, SchemaVersion, err)
+	}
+	return nil
+}
+
+// migrateDevices gives every device state of a schema 1 or 2 file its
+// first incarnation: unknown (0), counted as the device's one outbox.
+func migrateDevices(devices *bbolt.Bucket) error {
+	// Collect, then write: bbolt does not promise a cursor survives Put.
+	var ids, states [][]byte
+	err := devices.ForEach(func(k, v []byte) error {
+		s, err := decodeDeviceState(v)
+		if err != nil {
+			return fmt.Errorf("device %q: %w", k, err)
+		}
+		s.incarnations = max(s.incarnations, 1)
+		ids, states = append(ids, append([]byte(nil), k...)), append(states, s.encode())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if err := devices.Put(id, states[i]); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func TestOpenRefuses(t *testing.T) {
 				return b.Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, bolt.SchemaVersion+1))
 			},
 			want: bolt.ErrSchema,
-			text: "schema version 3; this build reads version 2 and migrates version 1",
+			text: "schema version 4; this build reads version 3 and migrates versions 1 and 2",
 		},
 		{
 			name: "schema 0",

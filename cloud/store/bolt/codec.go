@@ -14,26 +14,44 @@ import (
 
 const (
 	readingKeyLen = 16
+	incarnLen     = 8 // the incarnation suffix of a key (schema 3)
 	signBit       = 1 << 63
 )
 
 // readingKey is the time-index key of a record: (Unix ms, seq), both
-// big-endian, the time's sign bit flipped so that negative times sort first.
-func readingKey(dst []byte, ms int64, seq uint64) []byte {
+// big-endian, the time's sign bit flipped so that negative times sort
+// first, then the incarnation of the outbox that numbered it unless that
+// is 0 (unknown). Two outboxes of one device both number from 1, so
+// (time, seq) alone could collide.
+func readingKey(dst []byte, ms int64, seq, incarnation uint64) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(ms)^signBit)
-	return binary.BigEndian.AppendUint64(dst, seq)
+	dst = binary.BigEndian.AppendUint64(dst, seq)
+	if incarnation != 0 {
+		dst = binary.BigEndian.AppendUint64(dst, incarnation)
+	}
+	return dst
+}
+
+// keyIncarnation is the incarnation a reading or aggregate key ends with,
+// 0 when it has none.
+func keyIncarnation(k []byte) uint64 {
+	if len(k) != readingKeyLen+incarnLen && len(k) != aggregateKeyLen+incarnLen {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k[len(k)-incarnLen:])
 }
 
 // recordLen bounds the bytes appendRecord appends for r.
 func recordLen(r telemetry.Record) int {
-	return readingKeyLen + 1 + 8 + 2*binary.MaxVarintLen64 + len(r.Sensor) + len(r.Quantity) + 1
+	return readingKeyLen + incarnLen + 1 + 8 + 2*binary.MaxVarintLen64 + len(r.Sensor) + len(r.Quantity) + 1
 }
 
-// appendRecord appends the key and then the value of r to dst. The flags
-// byte is written only when a flag is set, so that schema 1 values, which
-// have none, are the canonical form of unflagged records.
-func appendRecord(dst []byte, r telemetry.Record) (buf []byte, keyLen int) {
-	dst = readingKey(dst, r.Time.UnixMilli(), r.Seq)
+// appendRecord appends the key and then the value of r, numbered by the
+// outbox of incarnation, to dst. The flags byte is written only when a
+// flag is set, so that schema 1 values, which have none, are the canonical
+// form of unflagged records.
+func appendRecord(dst []byte, r telemetry.Record, incarnation uint64) (buf []byte, keyLen int) {
+	dst = readingKey(dst, r.Time.UnixMilli(), r.Seq, incarnation)
 	keyLen = len(dst)
 	dst = append(dst, byte(r.Quality))
 	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(r.Value))
@@ -52,13 +70,13 @@ func appendString(dst []byte, s string) []byte {
 
 // decodeRecord parses a key and value written by appendRecord.
 func decodeRecord(k, v []byte) (telemetry.Record, error) {
-	if len(k) != readingKeyLen {
-		return telemetry.Record{}, fmt.Errorf("%w: reading key of %d bytes", ErrCorrupt, len(k))
+	if len(k) != readingKeyLen && (len(k) != readingKeyLen+incarnLen || keyIncarnation(k) == 0) {
+		return telemetry.Record{}, fmt.Errorf("%w: reading key %x", ErrCorrupt, k)
 	}
 	if len(v) < 9 {
 		return telemetry.Record{}, fmt.Errorf("%w: reading value of %d bytes", ErrCorrupt, len(v))
 	}
-	r := telemetry.Record{Seq: binary.BigEndian.Uint64(k[8:])}
+	r := telemetry.Record{Seq: binary.BigEndian.Uint64(k[8:16])}
 	r.Time = time.UnixMilli(int64(binary.BigEndian.Uint64(k) ^ signBit)).UTC()
 	r.Quality = telemetry.Quality(v[0])
 	r.Value = math.Float64frombits(binary.BigEndian.Uint64(v[1:9]))
@@ -82,25 +100,30 @@ func decodeRecord(k, v []byte) (telemetry.Record, error) {
 }
 
 // aggregateKeyLen is the length of an aggregate key: (minute, first, last,
-// index), big-endian, the minute's sign bit flipped as in readingKey.
+// index), big-endian, the minute's sign bit flipped as in readingKey; then,
+// as in readingKey, the incarnation unless it is 0.
 const aggregateKeyLen = 8 + 8 + 8 + 4
 
-func aggregateKey(dst []byte, minuteMS int64, block telemetry.Range, index uint32) []byte {
+func aggregateKey(dst []byte, minuteMS int64, block telemetry.Range, index uint32, incarnation uint64) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(minuteMS)^signBit)
 	dst = binary.BigEndian.AppendUint64(dst, block.First)
 	dst = binary.BigEndian.AppendUint64(dst, block.Last)
-	return binary.BigEndian.AppendUint32(dst, index)
+	dst = binary.BigEndian.AppendUint32(dst, index)
+	if incarnation != 0 {
+		dst = binary.BigEndian.AppendUint64(dst, incarnation)
+	}
+	return dst
 }
 
 // aggregateLen bounds the bytes appendAggregate appends for a.
 func aggregateLen(a telemetry.Aggregate) int {
-	return aggregateKeyLen + 4 + 3*8 + 2*binary.MaxVarintLen64 + len(a.Sensor) + len(a.Quantity)
+	return aggregateKeyLen + incarnLen + 4 + 3*8 + 2*binary.MaxVarintLen64 + len(a.Sensor) + len(a.Quantity)
 }
 
 // appendAggregate appends the key and then the value of the index-th
-// aggregate of block to dst.
-func appendAggregate(dst []byte, block telemetry.Range, index uint32, a telemetry.Aggregate) (buf []byte, keyLen int) {
-	dst = aggregateKey(dst, a.Minute.UnixMilli(), block, index)
+// aggregate of block, condensed by the outbox of incarnation, to dst.
+func appendAggregate(dst []byte, block telemetry.Range, index uint32, a telemetry.Aggregate, incarnation uint64) (buf []byte, keyLen int) {
+	dst = aggregateKey(dst, a.Minute.UnixMilli(), block, index, incarnation)
 	keyLen = len(dst)
 	dst = binary.BigEndian.AppendUint32(dst, a.Count)
 	for _, v := range []float64{a.Min, a.Max, a.Mean} {
@@ -113,7 +136,7 @@ func appendAggregate(dst []byte, block telemetry.Range, index uint32, a telemetr
 
 // decodeAggregate parses a key and value written by appendAggregate.
 func decodeAggregate(k, v []byte) (telemetry.Aggregate, error) {
-	if len(k) != aggregateKeyLen {
+	if len(k) != aggregateKeyLen && (len(k) != aggregateKeyLen+incarnLen || keyIncarnation(k) == 0) {
 		return telemetry.Aggregate{}, fmt.Errorf("%w: aggregate key of %d bytes", ErrCorrupt, len(k))
 	}
 	if len(v) < 4+3*8 {
@@ -152,13 +175,25 @@ func cutString(b []byte) (s string, rest []byte, ok bool) {
 type deviceState struct {
 	lastSeen   time.Time
 	duplicates uint64
-	received   telemetry.Ranges
+	received   telemetry.Ranges // of the current incarnation
 	// Schema 2: absent in a state written by schema 1, meaning zero.
 	condensed, replayed, futureTime uint64
+	// Schema 3: absent in a state written by schema 1 or 2, meaning zero
+	// (the migration to schema 3 sets incarnations to 1).
+	incarnation      uint64   // the current outbox's; 0 until a batch names one
+	incarnations     uint64   // outboxes the device has had, the current one included
+	previousReceived uint64   // distinct sequence numbers received under earlier incarnations
+	stale            uint64   // sequence numbers stored new from earlier incarnations' batches
+	previous         []uint64 // earlier incarnations, oldest first, at most maxPrevious
 }
 
+// maxPrevious bounds the earlier incarnations a device state remembers. An
+// incarnation forgotten and then heard from again starts an incarnation
+// once more (its batches are stored; completeness restarts).
+const maxPrevious = 64
+
 func (s deviceState) encode() []byte {
-	b := make([]byte, 0, 8+binary.MaxVarintLen64*(1+1+2*len(s.received)+3))
+	b := make([]byte, 0, 8+binary.MaxVarintLen64*(1+1+2*len(s.received)+3)+8+binary.MaxVarintLen64*4+8*len(s.previous))
 	b = binary.BigEndian.AppendUint64(b, uint64(s.lastSeen.UnixMicro()))
 	b = binary.AppendUvarint(b, s.duplicates)
 	b = binary.AppendUvarint(b, uint64(len(s.received)))
@@ -170,7 +205,16 @@ func (s deviceState) encode() []byte {
 	}
 	b = binary.AppendUvarint(b, s.condensed)
 	b = binary.AppendUvarint(b, s.replayed)
-	return binary.AppendUvarint(b, s.futureTime)
+	b = binary.AppendUvarint(b, s.futureTime)
+	b = binary.BigEndian.AppendUint64(b, s.incarnation)
+	b = binary.AppendUvarint(b, s.incarnations)
+	b = binary.AppendUvarint(b, s.previousReceived)
+	b = binary.AppendUvarint(b, s.stale)
+	b = binary.AppendUvarint(b, uint64(len(s.previous)))
+	for _, p := range s.previous {
+		b = binary.BigEndian.AppendUint64(b, p)
+	}
+	return b
 }
 
 func decodeDeviceState(b []byte) (deviceState, error) {
@@ -211,12 +255,42 @@ func decodeDeviceState(b []byte) (deviceState, error) {
 		}
 	}
 	if len(b) != 0 {
+		if b, ok = s.decodeIncarnations(b); !ok {
+			return s, fmt.Errorf("%w: device state: bad incarnations", ErrCorrupt)
+		}
+	}
+	if len(b) != 0 {
 		return s, fmt.Errorf("%w: device state: %d bytes after the counters", ErrCorrupt, len(b))
 	}
 	if !s.received.Valid() {
 		return s, fmt.Errorf("%w: device state: received set %v is not canonical", ErrCorrupt, s.received)
 	}
 	return s, nil
+}
+
+// decodeIncarnations parses the schema 3 part of a device state.
+func (s *deviceState) decodeIncarnations(b []byte) ([]byte, bool) {
+	if len(b) < 8 {
+		return nil, false
+	}
+	s.incarnation, b = binary.BigEndian.Uint64(b), b[8:]
+	var n uint64
+	var ok bool
+	for _, c := range []*uint64{&s.incarnations, &s.previousReceived, &s.stale, &n} {
+		if *c, b, ok = cutUvarint(b); !ok {
+			return nil, false
+		}
+	}
+	if n > maxPrevious || n > uint64(len(b))/8 {
+		return nil, false
+	}
+	if n > 0 {
+		s.previous = make([]uint64, n)
+		for i := range s.previous {
+			s.previous[i], b = binary.BigEndian.Uint64(b), b[8:]
+		}
+	}
+	return b, true
 }
 
 // cutUvarint splits a uvarint off the front of b. It refuses an overlong

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -20,18 +21,29 @@ func TestRecordRoundTrip(t *testing.T) {
 			Flags: telemetry.ClockCorrected | telemetry.FutureTime}},
 		{Seq: 9, Reading: telemetry.Reading{Sensor: "dust", Quantity: telemetry.PM10, Value: 7, Time: time.UnixMilli(1).UTC(), Flags: 0xff}},
 	}
-	for _, want := range tests {
-		buf, n := appendRecord(nil, want)
-		if len(buf) > recordLen(want) {
-			t.Errorf("seq %d: %d bytes, recordLen bound %d", want.Seq, len(buf), recordLen(want))
+	for _, inc := range []uint64{0, 1, math.MaxUint64} {
+		for _, want := range tests {
+			buf, n := appendRecord(nil, want, inc)
+			if len(buf) > recordLen(want) {
+				t.Errorf("seq %d: %d bytes, recordLen bound %d", want.Seq, len(buf), recordLen(want))
+			}
+			if got := keyIncarnation(buf[:n]); got != inc {
+				t.Errorf("seq %d: key incarnation %d, want %d", want.Seq, got, inc)
+			}
+			got, err := decodeRecord(buf[:n], buf[n:])
+			if err != nil {
+				t.Fatalf("seq %d: %v", want.Seq, err)
+			}
+			if got != want {
+				t.Errorf("round trip = %+v, want %+v", got, want)
+			}
 		}
-		got, err := decodeRecord(buf[:n], buf[n:])
-		if err != nil {
-			t.Fatalf("seq %d: %v", want.Seq, err)
-		}
-		if got != want {
-			t.Errorf("round trip = %+v, want %+v", got, want)
-		}
+	}
+	// An incarnation of 0 is written as none, so a key that spells it out
+	// is not canonical.
+	buf, n := appendRecord(nil, tests[0], 0)
+	if _, err := decodeRecord(binary.BigEndian.AppendUint64(buf[:n:n], 0), buf[n:]); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("key with incarnation 0 spelt out: %v, want ErrCorrupt", err)
 	}
 }
 
@@ -39,13 +51,13 @@ func TestRecordRoundTrip(t *testing.T) {
 // no flags byte means no flags, and an explicit 0 is not canonical.
 func TestRecordSchema1(t *testing.T) {
 	r := telemetry.Record{Seq: 3, Reading: telemetry.Reading{Sensor: "s", Quantity: "q", Value: 1, Time: time.UnixMilli(5).UTC(), Quality: telemetry.Suspect}}
-	k := readingKey(nil, 5, 3)
+	k := readingKey(nil, 5, 3, 0)
 	v := []byte{2, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 1, 's', 1, 'q'}
 	got, err := decodeRecord(k, v)
 	if err != nil || got != r {
 		t.Fatalf("schema 1 value = %+v, %v; want %+v", got, err, r)
 	}
-	if buf, n := appendRecord(nil, r); !bytes.Equal(buf[n:], v) {
+	if buf, n := appendRecord(nil, r, 0); !bytes.Equal(buf[n:], v) {
 		t.Errorf("unflagged record encodes as %x, want the schema 1 form %x", buf[n:], v)
 	}
 	for _, extra := range [][]byte{{0}, {1, 1}} {
@@ -66,27 +78,34 @@ func TestAggregateRoundTrip(t *testing.T) {
 		{telemetry.Range{First: math.MaxUint64, Last: math.MaxUint64}, math.MaxUint32, telemetry.Aggregate{Sensor: "s", Quantity: "q",
 			Minute: time.UnixMilli(-60000).UTC(), Count: math.MaxUint32, Min: -math.MaxFloat64, Max: math.MaxFloat64, Mean: -0.0}},
 	}
-	for _, tc := range tests {
-		buf, n := appendAggregate(nil, tc.block, tc.index, tc.a)
-		if len(buf) > aggregateLen(tc.a) || n != aggregateKeyLen {
-			t.Errorf("%v: %d bytes (key %d), bound %d", tc.block, len(buf), n, aggregateLen(tc.a))
-		}
-		got, err := decodeAggregate(buf[:n], buf[n:])
-		if err != nil {
-			t.Fatalf("%v: %v", tc.block, err)
-		}
-		if got != tc.a {
-			t.Errorf("round trip = %+v, want %+v", got, tc.a)
+	for _, inc := range []uint64{0, 7} {
+		for _, tc := range tests {
+			buf, n := appendAggregate(nil, tc.block, tc.index, tc.a, inc)
+			wantKey := aggregateKeyLen
+			if inc != 0 {
+				wantKey += incarnLen
+			}
+			if len(buf) > aggregateLen(tc.a) || n != wantKey {
+				t.Errorf("%v: %d bytes (key %d), bound %d", tc.block, len(buf), n, aggregateLen(tc.a))
+			}
+			got, err := decodeAggregate(buf[:n], buf[n:])
+			if err != nil {
+				t.Fatalf("%v: %v", tc.block, err)
+			}
+			if got != tc.a {
+				t.Errorf("round trip = %+v, want %+v", got, tc.a)
+			}
 		}
 	}
-	// Keys sort by minute, then block, then index.
+	// Keys sort by minute, then block, then index, then incarnation.
 	keys := [][]byte{
-		aggregateKey(nil, -60000, telemetry.Range{First: 9, Last: 9}, 0),
-		aggregateKey(nil, 0, telemetry.Range{}, 0),
-		aggregateKey(nil, 0, telemetry.Range{First: 1, Last: 5}, 1),
-		aggregateKey(nil, 0, telemetry.Range{First: 1, Last: 6}, 0),
-		aggregateKey(nil, 0, telemetry.Range{First: 2, Last: 2}, 0),
-		aggregateKey(nil, 60000, telemetry.Range{First: 1, Last: 1}, 0),
+		aggregateKey(nil, -60000, telemetry.Range{First: 9, Last: 9}, 0, 0),
+		aggregateKey(nil, 0, telemetry.Range{}, 0, 0),
+		aggregateKey(nil, 0, telemetry.Range{First: 1, Last: 5}, 1, 0),
+		aggregateKey(nil, 0, telemetry.Range{First: 1, Last: 5}, 1, 3),
+		aggregateKey(nil, 0, telemetry.Range{First: 1, Last: 6}, 0, 0),
+		aggregateKey(nil, 0, telemetry.Range{First: 2, Last: 2}, 0, 0),
+		aggregateKey(nil, 60000, telemetry.Range{First: 1, Last: 1}, 0, 9),
 	}
 	for i := 1; i < len(keys); i++ {
 		if bytes.Compare(keys[i-1], keys[i]) >= 0 {
@@ -96,7 +115,9 @@ func TestAggregateRoundTrip(t *testing.T) {
 }
 
 func FuzzDecodeAggregate(f *testing.F) {
-	buf, n := appendAggregate(nil, telemetry.Range{First: 1, Last: 2}, 0, telemetry.Aggregate{Sensor: "dust", Quantity: "pm10", Count: 2, Max: 1})
+	buf, n := appendAggregate(nil, telemetry.Range{First: 1, Last: 2}, 0, telemetry.Aggregate{Sensor: "dust", Quantity: "pm10", Count: 2, Max: 1}, 0)
+	f.Add(buf[:n], buf[n:])
+	buf, n = appendAggregate(nil, telemetry.Range{First: 1, Last: 2}, 0, telemetry.Aggregate{Sensor: "dust", Quantity: "pm10", Count: 2, Max: 1}, 5)
 	f.Add(buf[:n], buf[n:])
 	f.Add([]byte{}, []byte{})
 	f.Fuzz(func(t *testing.T, k, v []byte) {
@@ -105,7 +126,7 @@ func FuzzDecodeAggregate(f *testing.F) {
 			return
 		}
 		b, n := appendAggregate(nil, telemetry.Range{First: binary.BigEndian.Uint64(k[8:]), Last: binary.BigEndian.Uint64(k[16:])},
-			binary.BigEndian.Uint32(k[24:]), a)
+			binary.BigEndian.Uint32(k[24:]), a, keyIncarnation(k))
 		if !bytes.Equal(b[:n], k) || !bytes.Equal(b[n:], v) {
 			t.Fatalf("aggregate %+v does not re-encode to its bytes", a)
 		}
@@ -113,11 +134,11 @@ func FuzzDecodeAggregate(f *testing.F) {
 }
 
 func TestReadingKeyOrder(t *testing.T) {
-	// Ascending (time, seq), across the sign of the time.
-	keys := [][2]int64{{math.MinInt64, 1}, {-1000, 1}, {-1, 5}, {0, 1}, {0, 2}, {1, 1}, {math.MaxInt64, 1}}
+	// Ascending (time, seq, incarnation), across the sign of the time.
+	keys := [][3]int64{{math.MinInt64, 1, 0}, {-1000, 1, 0}, {-1, 5, 0}, {0, 1, 0}, {0, 1, 1}, {0, 1, 2}, {0, 2, 0}, {1, 1, 9}, {math.MaxInt64, 1, 0}}
 	for i := 1; i < len(keys); i++ {
-		a := readingKey(nil, keys[i-1][0], uint64(keys[i-1][1]))
-		b := readingKey(nil, keys[i][0], uint64(keys[i][1]))
+		a := readingKey(nil, keys[i-1][0], uint64(keys[i-1][1]), uint64(keys[i-1][2]))
+		b := readingKey(nil, keys[i][0], uint64(keys[i][1]), uint64(keys[i][2]))
 		if bytes.Compare(a, b) >= 0 {
 			t.Errorf("key %v does not sort before %v", keys[i-1], keys[i])
 		}
@@ -149,6 +170,8 @@ func TestDeviceStateRoundTrip(t *testing.T) {
 		{lastSeen: time.UnixMicro(1772352000123456).UTC(), duplicates: 42, received: telemetry.Ranges{{First: 1, Last: 10}, {First: 12, Last: 12}, {First: 100, Last: math.MaxUint64}}},
 		{lastSeen: time.Time{}.UTC(), received: telemetry.Ranges{{First: 3, Last: 3}}},
 		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 90}}, condensed: 60, replayed: 20, futureTime: math.MaxUint64},
+		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 9}}, incarnation: math.MaxUint64, incarnations: 3,
+			previousReceived: 1000, stale: 4, previous: []uint64{0, 17}},
 	}
 	for _, want := range tests {
 		got, err := decodeDeviceState(want.encode())
@@ -163,7 +186,9 @@ func TestDeviceStateRoundTrip(t *testing.T) {
 
 func sameState(a, b deviceState) bool {
 	return a.lastSeen.Equal(b.lastSeen) && a.duplicates == b.duplicates && a.received.String() == b.received.String() &&
-		a.condensed == b.condensed && a.replayed == b.replayed && a.futureTime == b.futureTime
+		a.condensed == b.condensed && a.replayed == b.replayed && a.futureTime == b.futureTime &&
+		a.incarnation == b.incarnation && a.incarnations == b.incarnations && a.previousReceived == b.previousReceived &&
+		a.stale == b.stale && slices.Equal(a.previous, b.previous)
 }
 
 // TestDeviceStateSchema1 pins the schema 1 state, which schema 2 reads with
@@ -184,6 +209,7 @@ func TestDeviceStateSchema1(t *testing.T) {
 
 func FuzzDecodeDeviceState(f *testing.F) {
 	f.Add(deviceState{received: telemetry.Ranges{{First: 1, Last: 2}, {First: 5, Last: 9}}}.encode())
+	f.Add(deviceState{received: telemetry.Ranges{{First: 1, Last: 2}}, incarnation: 9, incarnations: 2, previous: []uint64{4}}.encode())
 	f.Add([]byte{})
 	f.Add(bytes.Repeat([]byte{0xff}, 20))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -201,7 +227,9 @@ func FuzzDecodeDeviceState(f *testing.F) {
 }
 
 func FuzzDecodeRecord(f *testing.F) {
-	buf, n := appendRecord(nil, telemetry.Record{Seq: 3, Reading: telemetry.Reading{Sensor: "dust", Quantity: "pm10", Value: 1}})
+	buf, n := appendRecord(nil, telemetry.Record{Seq: 3, Reading: telemetry.Reading{Sensor: "dust", Quantity: "pm10", Value: 1}}, 0)
+	f.Add(buf[:n], buf[n:])
+	buf, n = appendRecord(nil, telemetry.Record{Seq: 3, Reading: telemetry.Reading{Sensor: "dust", Quantity: "pm10", Value: 1}}, 42)
 	f.Add(buf[:n], buf[n:])
 	f.Add([]byte{}, []byte{})
 	f.Fuzz(func(t *testing.T, k, v []byte) {
@@ -209,7 +237,7 @@ func FuzzDecodeRecord(f *testing.F) {
 		if err != nil {
 			return
 		}
-		b, n := appendRecord(nil, r)
+		b, n := appendRecord(nil, r, keyIncarnation(k))
 		if !bytes.Equal(b[:n], k) || !bytes.Equal(b[n:], v) {
 			t.Fatalf("record %+v does not re-encode to its bytes", r)
 		}

@@ -75,7 +75,8 @@ func TestMigrateSchema1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []store.Device{{ID: "river-1", LastSeen: at, SeqHigh: 3, Missing: telemetry.Ranges{{First: 2, Last: 2}}, Received: 2, Duplicates: 1}}
+	want := []store.Device{{ID: "river-1", LastSeen: at, SeqHigh: 3, Missing: telemetry.Ranges{{First: 2, Last: 2}}, Received: 2, Duplicates: 1,
+		Incarnations: 1}}
 	if !reflect.DeepEqual(devs, want) {
 		t.Errorf("migrated devices = %+v, want %+v", devs, want)
 	}
@@ -121,7 +122,7 @@ func TestMigrateSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = []store.Device{{ID: "river-1", LastSeen: at.Add(time.Minute), SeqHigh: 4, Missing: telemetry.Ranges{}, Received: 4,
-		Duplicates: 1, Condensed: 1, Replayed: 1}}
+		Duplicates: 1, Condensed: 1, Replayed: 1, Incarnations: 1}}
 	if !reflect.DeepEqual(devs, want) {
 		t.Errorf("devices after migration and append = %+v, want %+v", devs, want)
 	}
@@ -130,5 +131,84 @@ func TestMigrateSchema1(t *testing.T) {
 	}
 	if got, err := db.Aggregates(ctx, q); err != nil || !reflect.DeepEqual(got, []telemetry.Aggregate{agg}) {
 		t.Errorf("aggregates after migration and append = %+v, %v", got, err)
+	}
+}
+
+// schema2 writes a schema 2 file byte for byte as the schema 2 build did:
+// schema 1's river-1, plus the aggregates bucket and the schema 2 counts
+// (condensed 0, replayed 2, future time 1) after its received set.
+func schema2(tx *bbolt.Tx) error {
+	if err := schema1(tx); err != nil {
+		return err
+	}
+	if _, err := tx.CreateBucket([]byte("aggregates")); err != nil {
+		return err
+	}
+	if err := tx.Bucket([]byte("meta")).Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, 2)); err != nil {
+		return err
+	}
+	devices := tx.Bucket([]byte("devices"))
+	state := append(append([]byte(nil), devices.Get([]byte("river-1"))...), 0, 2, 1)
+	return devices.Put([]byte("river-1"), state)
+}
+
+// TestMigrateSchema2 checks that a schema 2 file's device keeps its
+// numbering when its outbox first names an incarnation (the agent was
+// upgraded in place), and restarts it for the next one (a new board).
+func TestMigrateSchema2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Update(schema2); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	db, err := bolt.Open(path, nil)
+	if err != nil {
+		t.Fatalf("Open of a schema 2 file: %v", err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	devs, err := db.Devices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Device{{ID: "river-1", LastSeen: at, SeqHigh: 3, Missing: telemetry.Ranges{{First: 2, Last: 2}}, Received: 2, Duplicates: 1,
+		Replayed: 2, FutureTime: 1, Incarnations: 1}}
+	if !reflect.DeepEqual(devs, want) {
+		t.Fatalf("migrated devices = %+v, want %+v", devs, want)
+	}
+	rec := func(seq uint64, at time.Time) telemetry.Record {
+		return telemetry.Record{Seq: seq, Reading: telemetry.Reading{Sensor: "level", Quantity: telemetry.WaterLevel, Value: 3.5,
+			Time: at.Add(time.Duration(seq) * time.Second)}}
+	}
+	// The upgraded agent's outbox names its incarnation: seq 3 is a re-send.
+	res, err := db.Append(ctx, at, telemetry.Batch{Device: "river-1", Incarnation: 7, Records: []telemetry.Record{rec(2, at), rec(3, at)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Duplicates != 1 || len(res[0].New) != 1 || res[0].Stale {
+		t.Errorf("first batch with an incarnation = %+v, want seq 2 new and seq 3 a duplicate", res[0])
+	}
+	// A new board: seq 1 at a time schema 2's seq 1 had, and kept beside it.
+	if _, err := db.Append(ctx, at, telemetry.Batch{Device: "river-1", Incarnation: 8, Records: []telemetry.Record{rec(1, at)}}); err != nil {
+		t.Fatal(err)
+	}
+	devs, err = db.Devices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []store.Device{{ID: "river-1", LastSeen: at, SeqHigh: 1, Missing: telemetry.Ranges{}, Received: 1, Duplicates: 2,
+		Replayed: 2, FutureTime: 1, Incarnation: 8, Incarnations: 2, PreviousReceived: 3}}
+	if !reflect.DeepEqual(devs, want) {
+		t.Errorf("devices after a new incarnation = %+v, want %+v", devs, want)
+	}
+	q := store.ReadingQuery{Device: "river-1", From: at, To: at.Add(time.Hour)}
+	if got, err := db.Readings(ctx, q); err != nil || !reflect.DeepEqual(got, []telemetry.Record{rec(1, at), rec(1, at), rec(2, at), rec(3, at)}) {
+		t.Errorf("readings = %+v, %v; want seq 1 of both outboxes, 2 and 3", got, err)
 	}
 }

@@ -29,15 +29,19 @@ func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
 				missing = telemetry.Ranges{}
 			}
 			out = append(out, store.Device{
-				ID:         string(k),
-				LastSeen:   s.lastSeen,
-				SeqHigh:    high,
-				Missing:    missing,
-				Received:   s.received.Count(),
-				Duplicates: s.duplicates,
-				Condensed:  s.condensed,
-				Replayed:   s.replayed,
-				FutureTime: s.futureTime,
+				ID:               string(k),
+				LastSeen:         s.lastSeen,
+				SeqHigh:          high,
+				Missing:          missing,
+				Received:         s.received.Count(),
+				Duplicates:       s.duplicates,
+				Condensed:        s.condensed,
+				Replayed:         s.replayed,
+				FutureTime:       s.futureTime,
+				Incarnation:      s.incarnation,
+				Incarnations:     s.incarnations,
+				PreviousReceived: s.previousReceived,
+				StaleIncarnation: s.stale,
 			})
 			return nil
 		})
@@ -54,7 +58,8 @@ func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
 // has no readings.
 func (db *DB) Readings(ctx context.Context, q store.ReadingQuery) ([]telemetry.Record, error) {
 	out := []telemetry.Record{}
-	err := db.scan(ctx, "readings", bucketReadings, q, readingKey, func(k, v []byte) error {
+	lowKey := func(dst []byte, ms int64) []byte { return readingKey(dst, ms, 0, 0) }
+	err := db.scan(ctx, "readings", bucketReadings, q, lowKey, func(k, v []byte) error {
 		r, err := decodeRecord(k, v)
 		if err != nil {
 			return err
@@ -74,7 +79,7 @@ func (db *DB) Readings(ctx context.Context, q store.ReadingQuery) ([]telemetry.R
 // device's aggregate index. Limits are as for Readings.
 func (db *DB) Aggregates(ctx context.Context, q store.ReadingQuery) ([]telemetry.Aggregate, error) {
 	out := []telemetry.Aggregate{}
-	lowKey := func(dst []byte, ms int64, _ uint64) []byte { return aggregateKey(dst, ms, telemetry.Range{}, 0) }
+	lowKey := func(dst []byte, ms int64) []byte { return aggregateKey(dst, ms, telemetry.Range{}, 0, 0) }
 	err := db.scan(ctx, "aggregates", bucketAggregates, q, lowKey, func(k, v []byte) error {
 		a, err := decodeAggregate(k, v)
 		if err != nil {
@@ -91,11 +96,11 @@ func (db *DB) Aggregates(ctx context.Context, q store.ReadingQuery) ([]telemetry
 
 // scan calls each with the keys and values of q.Device's bucket in top
 // whose time is in [q.From, q.To), at most q.Limit of them. The keys start
-// with a millisecond encoded as by readingKey; lowKey(nil, ms, 0) must
-// sort before every key of millisecond ms and after every key of an
-// earlier one (sequence numbers start at 1).
+// with a millisecond encoded as by readingKey; lowKey(nil, ms) must sort
+// before every key of millisecond ms and after every key of an earlier one
+// (sequence numbers start at 1).
 func (db *DB) scan(ctx context.Context, op string, top []byte, q store.ReadingQuery,
-	lowKey func(dst []byte, ms int64, seq uint64) []byte, each func(k, v []byte) error) error {
+	lowKey func(dst []byte, ms int64) []byte, each func(k, v []byte) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bolt: %s: %w", op, err)
 	}
@@ -111,7 +116,7 @@ func (db *DB) scan(ctx context.Context, op string, top []byte, q store.ReadingQu
 	if from >= to {
 		return nil
 	}
-	lo, hi := lowKey(nil, from, 0), lowKey(nil, to, 0)
+	lo, hi := lowKey(nil, from), lowKey(nil, to)
 	return db.view(op, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(top).Bucket([]byte(q.Device))
 		if b == nil {

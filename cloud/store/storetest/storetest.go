@@ -38,6 +38,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Replayed", testReplayed},
 		{"Condensed", testCondensed},
 		{"Aggregates", testAggregates},
+		{"Incarnations", testIncarnations},
+		{"StaleIncarnation", testStaleIncarnation},
 		{"Alerts", testAlerts},
 		{"Closed", testClosed},
 		{"Reopen", testReopen},
@@ -186,19 +188,27 @@ func seqsOf(rs []telemetry.Record) string {
 	return fmt.Sprint(seqs)
 }
 
+// checkDevice compares every field. A want.Incarnations of 0 stands for
+// 1: every device that has sent a batch has had one outbox at least.
 func checkDevice(t *testing.T, got, want store.Device) {
 	t.Helper()
+	if want.Incarnations == 0 {
+		want.Incarnations = 1
+	}
 	if got.ID != want.ID || !got.LastSeen.Equal(want.LastSeen) || got.SeqHigh != want.SeqHigh ||
 		got.Missing.String() != want.Missing.String() || got.Received != want.Received || got.Duplicates != want.Duplicates ||
-		got.Condensed != want.Condensed || got.Replayed != want.Replayed || got.FutureTime != want.FutureTime {
+		got.Condensed != want.Condensed || got.Replayed != want.Replayed || got.FutureTime != want.FutureTime ||
+		got.Incarnation != want.Incarnation || got.Incarnations != want.Incarnations ||
+		got.PreviousReceived != want.PreviousReceived || got.StaleIncarnation != want.StaleIncarnation {
 		t.Errorf("device = %s, want %s", fmtDevice(got), fmtDevice(want))
 	}
 }
 
 func fmtDevice(d store.Device) string {
-	return fmt.Sprintf("{%s last_seen=%s high=%d missing=%v received=%d duplicates=%d condensed=%d replayed=%d future_time=%d}",
+	return fmt.Sprintf("{%s last_seen=%s high=%d missing=%v received=%d duplicates=%d condensed=%d replayed=%d future_time=%d "+
+		"incarnation=%d incarnations=%d previous_received=%d stale_incarnation=%d}",
 		d.ID, d.LastSeen.UTC().Format(time.RFC3339Nano), d.SeqHigh, d.Missing, d.Received, d.Duplicates,
-		d.Condensed, d.Replayed, d.FutureTime)
+		d.Condensed, d.Replayed, d.FutureTime, d.Incarnation, d.Incarnations, d.PreviousReceived, d.StaleIncarnation)
 }
 
 func aggregatesOK(t *testing.T, s store.Store, q store.ReadingQuery) []telemetry.Aggregate {
