@@ -61,11 +61,13 @@ func apiReadings(t *testing.T, api, id string) []apiReading {
 
 // apiState is the registry's part of a device object.
 type apiState struct {
-	ID            string `json:"id"`
-	Online        bool   `json:"online"`
-	State         string `json:"state"`
-	StateReason   string `json:"state_reason"`
-	LastHeartbeat *struct {
+	ID               string `json:"id"`
+	Online           bool   `json:"online"`
+	State            string `json:"state"`
+	StateReason      string `json:"state_reason"`
+	Incarnations     int    `json:"incarnations"`
+	PreviousReceived uint64 `json:"previous_received"`
+	LastHeartbeat    *struct {
 		ConfigHash string `json:"config_hash"`
 		Clock      string `json:"clock"`
 		Outbox     struct {
