@@ -18,7 +18,6 @@ import (
 	"github.com/xiuhua/xiuhua/configs"
 	_ "github.com/xiuhua/xiuhua/drivers/pms5003"
 	"github.com/xiuhua/xiuhua/simulator/board"
-	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	pmschip "github.com/xiuhua/xiuhua/simulator/chip/pms5003"
 	"github.com/xiuhua/xiuhua/telemetry"
@@ -105,6 +104,14 @@ func startSite(t *testing.T, r *runner, pm25 float64) (string, context.CancelFun
 
 func startAgent(t *testing.T, r *runner, dir, id, port, brokerURL string) *agent.Agent {
 	t.Helper()
+	a, _ := startAgentStoppable(t, r, dir, id, port, brokerURL)
+	return a
+}
+
+// startAgentStoppable is startAgent that also returns the function that
+// stops the agent.
+func startAgentStoppable(t *testing.T, r *runner, dir, id, port, brokerURL string) (*agent.Agent, context.CancelFunc) {
+	t.Helper()
 	cfgPath := write(t, filepath.Join(dir, id+".yaml"), fmt.Sprintf(`device: {id: %s}
 sensors:
   - {name: dust, driver: pms5003, serial: {port: %q}, interval: 200ms, timeout: 200ms}
@@ -120,8 +127,7 @@ clock: {require_sync: false}
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.start("agent "+id, a.Run)
-	return a
+	return a, r.start("agent "+id, a.Run)
 }
 
 func waitFor(t *testing.T, what string, limit time.Duration, ok func() (bool, string)) {
@@ -208,11 +214,7 @@ func TestDustSiteThroughMosquitto(t *testing.T) {
 func TestNothingLostAcrossCollectorDownAndBrokerRestart(t *testing.T) {
 	dir := t.TempDir()
 	r := &runner{t: t}
-	b, err := broker.Start("127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := b.Addr()
+	b := startBroker(t)
 	port, unplug := startSite(t, r, 30)
 	a := startAgent(t, r, dir, "site-restart", port, b.URL())
 
@@ -228,14 +230,8 @@ func TestNothingLostAcrossCollectorDownAndBrokerRestart(t *testing.T) {
 		return ok && d.SeqHigh >= 40, fmt.Sprintf("%+v", d)
 	})
 
-	// Broker restart mid-stream, on the same address.
-	b.Close()
-	time.Sleep(time.Second)
-	b, err = broker.Start(addr, nil)
-	if err != nil {
-		t.Fatalf("restart broker on %s: %v", addr, err)
-	}
-	t.Cleanup(func() { b.Close() })
+	// The broker loses power mid-stream and comes back on the same address.
+	b.restart()
 	time.Sleep(2 * time.Second)
 	unplug()
 

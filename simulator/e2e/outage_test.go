@@ -17,7 +17,6 @@ import (
 	"github.com/xiuhua/xiuhua/agent/outbox"
 	"github.com/xiuhua/xiuhua/configs"
 	"github.com/xiuhua/xiuhua/simulator/board"
-	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -106,11 +105,7 @@ func TestOutageOf24Hours(t *testing.T) {
 
 	// The link comes back.
 	r := &runner{t: t}
-	b, err := broker.Start("127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := startBroker(t)
 	col, _ := startCollector(t, r, dir, b.URL(), "outage-collector")
 	api := "http://" + col.HTTPAddr()
 	batches := sniff(t, b.URL(), "site-outage")

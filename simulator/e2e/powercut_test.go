@@ -13,7 +13,6 @@ import (
 
 	"github.com/xiuhua/xiuhua/agent/outbox"
 	"github.com/xiuhua/xiuhua/configs"
-	"github.com/xiuhua/xiuhua/simulator/broker"
 )
 
 // kills is how many times the power-cut tests SIGKILL the agent:
@@ -182,20 +181,8 @@ func (c *chaos) run(n, collEvery, brokerEvery int) {
 }
 
 func TestPowerCutsLoseNothing(t *testing.T) {
-	b, err := broker.Start("127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := b.Addr()
-	t.Cleanup(func() { b.Close() })
-	c := newChaos(t, b.URL(), func() {
-		b.Close()
-		time.Sleep(200 * time.Millisecond)
-		var err error
-		if b, err = broker.Start(addr, nil); err != nil {
-			t.Fatalf("restart embedded broker on %s: %v", addr, err)
-		}
-	})
+	b := startBroker(t)
+	c := newChaos(t, b.URL(), b.restart)
 	c.run(kills(t, 50), 10, 17)
 }
 

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/xiuhua/xiuhua/simulator/broker"
 )
 
 // A board is swapped (or its SD card reflashed) and the new one runs with
@@ -17,11 +15,7 @@ import (
 func TestSwappedBoardLosesNothing(t *testing.T) {
 	dir := t.TempDir()
 	r := &runner{t: t}
-	b, err := broker.Start("127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := startBroker(t)
 	col, _ := startCollector(t, r, dir, b.URL(), "swap-collector")
 	api := "http://" + col.HTTPAddr()
 
@@ -29,7 +23,8 @@ func TestSwappedBoardLosesNothing(t *testing.T) {
 		port, unplug := startSite(t, r, pm25)
 		sub := filepath.Join(dir, name)
 		os.MkdirAll(sub, 0o750)
-		a := startAgent(t, r, sub, "lift-swap", port, b.URL())
+		a, stop := startAgentStoppable(t, r, sub, "lift-swap", port, b.URL())
+		defer stop() // the old board leaves before the new one arrives
 		waitFor(t, name+" delivers", 20*time.Second, func() (bool, string) {
 			st, err := a.Status()
 			return err == nil && st.Outbox.NextSeq > 31, fmt.Sprintf("%+v", st.Outbox)

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/xiuhua/xiuhua/simulator/bench"
+	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/simulator/demo"
 )
 
@@ -28,6 +29,7 @@ func usage(w io.Writer) {
 commands:
   demo    embedded broker, collector, office webhook sink and simulated dust sites
   bench   measure against the goals and print one table (run from the repository root)
+  broker  run the embedded MQTT broker alone (for tests and for agents on other machines' loopback)
 
 Run "xiuhua-sim <command> --help" for a command's flags.
 `)
@@ -43,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDemo(args[1:], stdout, stderr)
 	case "bench":
 		return runBench(args[1:], stdout, stderr)
+	case "broker":
+		return runBroker(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -105,5 +109,27 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	return 0
+}
+
+// runBroker runs the embedded broker until SIGINT or SIGTERM. Its first
+// line on stdout is "broker listening on tcp://ADDR".
+func runBroker(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("xiuhua-sim broker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:0", "`address` to listen on; port 0 picks a free one")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b, err := broker.Start(*listen, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "xiuhua-sim broker: %v\n", err)
+		return 1
+	}
+	defer b.Close()
+	fmt.Fprintf(stdout, "broker listening on %s\n", b.URL())
+	<-ctx.Done()
 	return 0
 }
