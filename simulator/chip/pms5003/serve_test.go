@@ -6,10 +6,11 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 )
 
 // Host commands.
@@ -27,44 +28,11 @@ var hazy = Values{PM1: 22, PM2_5: 35, PM10: 44}
 func constant(v Values) Source { return func(time.Time) Values { return v } }
 
 // serve runs c on one end of a pipe and returns the other end, the host's.
-func serve(t *testing.T, c *Chip) net.Conn {
-	t.Helper()
-	chipEnd, host := net.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, chipEnd) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		host.Close()
-		chipEnd.Close()
-	})
-	return host
-}
+func serve(t *testing.T, c *Chip) net.Conn { return chiptest.ServeOnPipe(t, c.Serve) }
 
 // expect reads want from the host end, or checks that nothing comes when
 // want is nil.
-func expect(t *testing.T, host net.Conn, want []byte) {
-	t.Helper()
-	if want == nil {
-		host.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-		b := make([]byte, 64)
-		if n, err := host.Read(b); !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Fatalf("chip sent % x (%v), want silence", b[:n], err)
-		}
-		return
-	}
-	host.SetReadDeadline(time.Now().Add(5 * time.Second))
-	got := make([]byte, len(want))
-	if _, err := io.ReadFull(host, got); err != nil {
-		t.Fatalf("chip sent nothing: %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("chip sent % x, want % x", got, want)
-	}
-}
+func expect(t *testing.T, host net.Conn, want []byte) { chiptest.Expect(t, host, want) }
 
 func TestServeCommands(t *testing.T) {
 	data := frame(hazy)
