@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/conntest"
-	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/i2c"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -22,21 +21,6 @@ type playbackPort struct {
 }
 
 func (p *playbackPort) Close() error { p.closes++; return nil }
-
-// env hands out one port and remembers what was asked for.
-type env struct {
-	port  sensor.Port
-	err   error
-	asked []sensor.Serial
-}
-
-func (e *env) OpenSerial(s sensor.Serial) (sensor.Port, error) {
-	e.asked = append(e.asked, s)
-	return e.port, e.err
-}
-
-func (e *env) OpenI2C(string) (i2c.BusCloser, error) { return nil, errors.New("test: no I2C") }
-func (e *env) Pin(string) (gpio.PinIO, error)        { return nil, errors.New("test: no pins") }
 
 func openSensor(t *testing.T, spec sensor.Spec, e sensor.Env) (sensor.Sensor, error) {
 	t.Helper()
@@ -71,14 +55,14 @@ func TestSensor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &playbackPort{flaky: &flaky{Playback: playback(t, ops(newOps(), frameReads(tt.report)))}}
-			e := &env{port: p}
+			e := &sensortest.Env{Port: p}
 			spec := sensor.Spec{Name: "car", Driver: "ld2410", Serial: sensor.Serial{Port: "/dev/ttyAMA1", Baud: tt.baud}}
 			s, err := openSensor(t, spec, e)
 			if err != nil {
 				t.Fatalf("factory: %v", err)
 			}
-			if len(e.asked) != 1 || e.asked[0] != (sensor.Serial{Port: "/dev/ttyAMA1", Baud: tt.wantBd}) {
-				t.Errorf("opened %+v, want /dev/ttyAMA1 at %d", e.asked, tt.wantBd)
+			if len(e.Asked) != 1 || e.Asked[0] != (sensor.Serial{Port: "/dev/ttyAMA1", Baud: tt.wantBd}) {
+				t.Errorf("opened %+v, want /dev/ttyAMA1 at %d", e.Asked, tt.wantBd)
 			}
 			before := time.Now()
 			rs, err := s.Sense(context.Background())
@@ -113,19 +97,19 @@ func TestSensorErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		params map[string]string
-		env    *env
+		env    *sensortest.Env
 		want   []string
 		closed bool
 	}{
-		{"a param", map[string]string{"mode": "engineering"}, &env{}, []string{`"car"`, `"mode"`, "no params"}, false},
-		{"port fails", nil, &env{err: openErr}, []string{`"car"`, "/dev/ttyAMA1", "no such port"}, false},
-		{"radar absent", nil, &env{}, []string{`"car"`, "enable-configuration", "timed out"}, true},
+		{"a param", map[string]string{"mode": "engineering"}, &sensortest.Env{}, []string{`"car"`, `"mode"`, "no params"}, false},
+		{"port fails", nil, &sensortest.Env{Err: openErr}, []string{`"car"`, "/dev/ttyAMA1", "no such port"}, false},
+		{"radar absent", nil, &sensortest.Env{}, []string{`"car"`, "enable-configuration", "timed out"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &playbackPort{flaky: &flaky{Playback: &conntest.Playback{Ops: []conntest.IO{writeOp(wEnable)}, DontPanic: true}}}
-			if tt.env.err == nil {
-				tt.env.port = p
+			if tt.env.Err == nil {
+				tt.env.Port = p
 			}
 			spec := sensor.Spec{Name: "car", Serial: sensor.Serial{Port: "/dev/ttyAMA1"}, Params: tt.params}
 			s, err := openSensor(t, spec, tt.env)
@@ -148,7 +132,7 @@ func TestSensorErrors(t *testing.T) {
 
 func TestSenseHonoursContext(t *testing.T) {
 	p := &playbackPort{flaky: &flaky{Playback: playback(t, newOps())}}
-	s, err := openSensor(t, sensor.Spec{Name: "car"}, &env{port: p})
+	s, err := openSensor(t, sensor.Spec{Name: "car"}, &sensortest.Env{Port: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +145,7 @@ func TestSenseHonoursContext(t *testing.T) {
 		t.Errorf("String = %q", s.String())
 	}
 	f, _ := sensor.Lookup("ld2410")
-	if _, err := f(ctx, sensor.Spec{Name: "car"}, &env{}); !errors.Is(err, context.Canceled) {
+	if _, err := f(ctx, sensor.Spec{Name: "car"}, &sensortest.Env{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("factory = %v, want context.Canceled", err)
 	}
 }

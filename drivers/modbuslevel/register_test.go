@@ -8,11 +8,10 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/conntest"
-	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -23,20 +22,6 @@ type playbackPort struct {
 }
 
 func (p *playbackPort) Close() error { p.closes++; return nil }
-
-// env hands out one port and remembers what was asked for.
-type env struct {
-	port  sensor.Port
-	err   error
-	asked []sensor.Serial
-}
-
-func (e *env) OpenI2C(string) (i2c.BusCloser, error) { return nil, errors.New("no i2c") }
-func (e *env) Pin(string) (gpio.PinIO, error)        { return nil, errors.New("no pins") }
-func (e *env) OpenSerial(s sensor.Serial) (sensor.Port, error) {
-	e.asked = append(e.asked, s)
-	return e.port, e.err
-}
 
 func openSensor(t *testing.T, params map[string]string, e sensor.Env) (sensor.Sensor, error) {
 	t.Helper()
@@ -67,13 +52,13 @@ func TestSensor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			port := &playbackPort{Playback: playback(t, ops(exchangeOps(tt.req, tt.resp), exchangeOps(tt.req, tt.resp)))}
-			e := &env{port: port}
+			e := &sensortest.Env{Port: port}
 			s, err := openSensor(t, tt.params, e)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(e.asked) != 1 || e.asked[0] != (sensor.Serial{Port: "/dev/ttyUSB0", Baud: 9600}) {
-				t.Errorf("opened %+v, want /dev/ttyUSB0 at 9600", e.asked)
+			if len(e.Asked) != 1 || e.Asked[0] != (sensor.Serial{Port: "/dev/ttyUSB0", Baud: 9600}) {
+				t.Errorf("opened %+v, want /dev/ttyUSB0 at 9600", e.Asked)
 			}
 			before := time.Now()
 			rs, err := s.Sense(context.Background())
@@ -144,7 +129,7 @@ func TestSensorErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &env{}
+			e := &sensortest.Env{}
 			s, err := openSensor(t, tt.params, e)
 			if err == nil {
 				s.Close()
@@ -155,7 +140,7 @@ func TestSensorErrors(t *testing.T) {
 					t.Errorf("error %q does not mention %s", err, w)
 				}
 			}
-			if len(e.asked) != 0 {
+			if len(e.Asked) != 0 {
 				t.Error("opened the port for a bad config")
 			}
 		})
@@ -163,13 +148,13 @@ func TestSensorErrors(t *testing.T) {
 }
 
 func TestSensorOpenErrors(t *testing.T) {
-	_, err := openSensor(t, map[string]string{"register": "0"}, &env{err: errors.New("no such port")})
+	_, err := openSensor(t, map[string]string{"register": "0"}, &sensortest.Env{Err: errors.New("no such port")})
 	if err == nil || !strings.Contains(err.Error(), `sensor "radar": modbuslevel: open /dev/ttyUSB0: no such port`) {
 		t.Errorf("port fails: %v", err)
 	}
 	// The slave refuses the probe: the port is closed again.
 	port := &playbackPort{Playback: playback(t, exchangeOps(reqH0x1, excAddress))}
-	_, err = openSensor(t, map[string]string{"register": "0"}, &env{port: port})
+	_, err = openSensor(t, map[string]string{"register": "0"}, &sensortest.Env{Port: port})
 	if err == nil || !strings.Contains(err.Error(), `sensor "radar": modbuslevel: slave 1 refused function 0x03: exception 0x02`) || port.closes != 1 {
 		t.Errorf("probe refused: %v; port closed %d times", err, port.closes)
 	}
@@ -177,7 +162,7 @@ func TestSensorOpenErrors(t *testing.T) {
 
 func TestSenseErrors(t *testing.T) {
 	port := &playbackPort{Playback: playback(t, ops(exchangeOps(reqH0x2, respFloat), exchangeOps(reqH0x2, respNaN), exchangeOps(reqH0x2, flip(respFloat, 3))))}
-	s, err := openSensor(t, map[string]string{"register": "0", "type": "float32"}, &env{port: port})
+	s, err := openSensor(t, map[string]string{"register": "0", "type": "float32"}, &sensortest.Env{Port: port})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/conntest"
-	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/i2c"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -22,26 +21,6 @@ type playbackPort struct {
 }
 
 func (p *playbackPort) Close() error { p.closes++; return nil }
-
-// env hands out one port and remembers what was asked for.
-type env struct {
-	port  sensor.Port
-	err   error
-	asked []sensor.Serial
-}
-
-func (e *env) OpenSerial(s sensor.Serial) (sensor.Port, error) {
-	e.asked = append(e.asked, s)
-	return e.port, e.err
-}
-
-func (e *env) OpenI2C(bus string) (i2c.BusCloser, error) {
-	return nil, errors.New("test env: no I2C")
-}
-
-func (e *env) Pin(name string) (gpio.PinIO, error) {
-	return nil, errors.New("test env: no GPIO")
-}
 
 func openSensor(t *testing.T, spec sensor.Spec, e sensor.Env) (sensor.Sensor, error) {
 	t.Helper()
@@ -74,14 +53,14 @@ func TestSensor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			port := &playbackPort{Playback: playback(t, tt.ops)}
-			e := &env{port: port}
+			e := &sensortest.Env{Port: port}
 			spec := sensor.Spec{Name: "dust", Driver: "pms5003", Serial: sensor.Serial{Port: "/dev/ttyAMA0", Baud: tt.baud}, Params: tt.params}
 			s, err := openSensor(t, spec, e)
 			if err != nil {
 				t.Fatalf("factory: %v", err)
 			}
-			if len(e.asked) != 1 || e.asked[0] != (sensor.Serial{Port: "/dev/ttyAMA0", Baud: tt.wantBd}) {
-				t.Errorf("opened %+v, want /dev/ttyAMA0 at %d", e.asked, tt.wantBd)
+			if len(e.Asked) != 1 || e.Asked[0] != (sensor.Serial{Port: "/dev/ttyAMA0", Baud: tt.wantBd}) {
+				t.Errorf("opened %+v, want /dev/ttyAMA0 at %d", e.Asked, tt.wantBd)
 			}
 			before := time.Now()
 			rs, err := s.Sense(context.Background())
@@ -119,16 +98,16 @@ func TestSensorErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		params map[string]string
-		env    *env
+		env    *sensortest.Env
 		want   []string // in the error text
 		closed bool     // the port was opened and must be closed
 	}{
 		{
-			"unknown mode", map[string]string{"mode": "fast"}, &env{},
+			"unknown mode", map[string]string{"mode": "fast"}, &sensortest.Env{},
 			[]string{`"dust"`, "mode", `"fast"`, `"passive"`, `"active"`}, false,
 		},
-		{"port fails", nil, &env{err: openErr}, []string{`"dust"`, "/dev/ttyAMA0", "no such port"}, false},
-		{"chip silent", nil, &env{}, []string{`"dust"`, "passive-mode"}, true},
+		{"port fails", nil, &sensortest.Env{Err: openErr}, []string{`"dust"`, "/dev/ttyAMA0", "no such port"}, false},
+		{"chip silent", nil, &sensortest.Env{}, []string{`"dust"`, "passive-mode"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,8 +115,8 @@ func TestSensorErrors(t *testing.T) {
 				Ops:       []conntest.IO{writeOp(wWake), writeOp(wPassive)},
 				DontPanic: true,
 			}}
-			if tt.env.err == nil {
-				tt.env.port = port
+			if tt.env.Err == nil {
+				tt.env.Port = port
 			}
 			spec := sensor.Spec{Name: "dust", Serial: sensor.Serial{Port: "/dev/ttyAMA0"}, Params: tt.params}
 			s, err := openSensor(t, spec, tt.env)
@@ -160,7 +139,7 @@ func TestSensorErrors(t *testing.T) {
 
 func TestSenseHonoursContext(t *testing.T) {
 	port := &playbackPort{Playback: playback(t, ops(newOps(Passive), []conntest.IO{writeOp(wRead)}))}
-	s, err := openSensor(t, sensor.Spec{Name: "dust"}, &env{port: port})
+	s, err := openSensor(t, sensor.Spec{Name: "dust"}, &sensortest.Env{Port: port})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +154,7 @@ func TestSenseHonoursContext(t *testing.T) {
 }
 
 func TestUnknownParamIsRefused(t *testing.T) {
-	_, err := openSensor(t, sensor.Spec{Name: "dust", Params: map[string]string{"mdoe": "active"}}, &env{})
+	_, err := openSensor(t, sensor.Spec{Name: "dust", Params: map[string]string{"mdoe": "active"}}, &sensortest.Env{})
 	if err == nil || !strings.Contains(err.Error(), `unknown param "mdoe"`) {
 		t.Fatalf("err = %v, want the unknown param named", err)
 	}

@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/conntest"
-	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/i2c"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -22,21 +21,6 @@ type playbackPort struct {
 }
 
 func (p *playbackPort) Close() error { p.closes++; return nil }
-
-// env hands out one port and remembers what was asked for.
-type env struct {
-	port  sensor.Port
-	err   error
-	asked []sensor.Serial
-}
-
-func (e *env) OpenSerial(s sensor.Serial) (sensor.Port, error) {
-	e.asked = append(e.asked, s)
-	return e.port, e.err
-}
-
-func (e *env) OpenI2C(string) (i2c.BusCloser, error) { return nil, errors.New("test: no I2C") }
-func (e *env) Pin(string) (gpio.PinIO, error)        { return nil, errors.New("test: no pins") }
 
 func openSensor(t *testing.T, spec sensor.Spec, e sensor.Env) (sensor.Sensor, error) {
 	t.Helper()
@@ -81,14 +65,14 @@ func TestSensor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := port(t, tt.ops)
-			e := &env{port: p}
+			e := &sensortest.Env{Port: p}
 			spec := sensor.Spec{Name: "dust", Driver: "sds011", Serial: sensor.Serial{Port: "/dev/ttyUSB0", Baud: tt.baud}, Params: tt.params}
 			s, err := openSensor(t, spec, e)
 			if err != nil {
 				t.Fatalf("factory: %v", err)
 			}
-			if len(e.asked) != 1 || e.asked[0] != (sensor.Serial{Port: "/dev/ttyUSB0", Baud: tt.wantBd}) {
-				t.Errorf("opened %+v, want /dev/ttyUSB0 at %d", e.asked, tt.wantBd)
+			if len(e.Asked) != 1 || e.Asked[0] != (sensor.Serial{Port: "/dev/ttyUSB0", Baud: tt.wantBd}) {
+				t.Errorf("opened %+v, want /dev/ttyUSB0 at %d", e.Asked, tt.wantBd)
 			}
 			// Past the warm-up, so that quality is the frame's own.
 			s.(*dust).warm = time.Time{}
@@ -124,7 +108,7 @@ func TestSensor(t *testing.T) {
 
 func TestSenseWarming(t *testing.T) {
 	p := port(t, ops(newOps(Query, 0), exchange(wQuery, knownFrame)))
-	s, err := openSensor(t, sensor.Spec{Name: "dust"}, &env{port: p})
+	s, err := openSensor(t, sensor.Spec{Name: "dust"}, &sensortest.Env{Port: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,18 +128,18 @@ func TestSensorErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		params map[string]string
-		env    *env
+		env    *sensortest.Env
 		want   []string // in the error text
 		closed bool     // the port was opened and must be closed
 	}{
-		{"unknown mode", map[string]string{"mode": "passive"}, &env{},
+		{"unknown mode", map[string]string{"mode": "passive"}, &sensortest.Env{},
 			[]string{`"dust"`, "mode", `"passive"`, `"active" or "query"`}, false},
-		{"period not a number", map[string]string{"period": "5m"}, &env{},
+		{"period not a number", map[string]string{"period": "5m"}, &sensortest.Env{},
 			[]string{`"dust"`, "period", `"5m"`, "0 (continuous) to 30"}, false},
-		{"period too long", map[string]string{"period": "31"}, &env{}, []string{"period", `"31"`}, false},
-		{"unknown param", map[string]string{"interval": "5"}, &env{}, []string{`"interval"`, "mode, period"}, false},
-		{"port fails", nil, &env{err: openErr}, []string{`"dust"`, "/dev/ttyUSB0", "no such port"}, false},
-		{"chip absent", nil, &env{}, []string{`"dust"`, "work", "timed out"}, true},
+		{"period too long", map[string]string{"period": "31"}, &sensortest.Env{}, []string{"period", `"31"`}, false},
+		{"unknown param", map[string]string{"interval": "5"}, &sensortest.Env{}, []string{`"interval"`, "mode, period"}, false},
+		{"port fails", nil, &sensortest.Env{Err: openErr}, []string{`"dust"`, "/dev/ttyUSB0", "no such port"}, false},
+		{"chip absent", nil, &sensortest.Env{}, []string{`"dust"`, "work", "timed out"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,8 +147,8 @@ func TestSensorErrors(t *testing.T) {
 				Ops:       []conntest.IO{writeOp(wWork), writeOp(wWork)},
 				DontPanic: true,
 			}}}
-			if tt.env.err == nil {
-				tt.env.port = p
+			if tt.env.Err == nil {
+				tt.env.Port = p
 			}
 			spec := sensor.Spec{Name: "dust", Serial: sensor.Serial{Port: "/dev/ttyUSB0"}, Params: tt.params}
 			s, err := openSensor(t, spec, tt.env)
@@ -187,7 +171,7 @@ func TestSensorErrors(t *testing.T) {
 
 func TestSenseHonoursContext(t *testing.T) {
 	p := port(t, ops(newOps(Query, 0), []conntest.IO{writeOp(wQuery)}))
-	s, err := openSensor(t, sensor.Spec{Name: "dust"}, &env{port: p})
+	s, err := openSensor(t, sensor.Spec{Name: "dust"}, &sensortest.Env{Port: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +189,7 @@ func TestFactoryHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	f, _ := sensor.Lookup("sds011")
-	if _, err := f(ctx, sensor.Spec{Name: "dust"}, &env{}); !errors.Is(err, context.Canceled) {
+	if _, err := f(ctx, sensor.Spec{Name: "dust"}, &sensortest.Env{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("factory = %v, want context.Canceled", err)
 	}
 }

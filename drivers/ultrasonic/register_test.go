@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/conntest"
-	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/i2c"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -22,21 +21,6 @@ type playbackPort struct {
 }
 
 func (p *playbackPort) Close() error { p.closes++; return nil }
-
-// env hands out one port and remembers what was asked for.
-type env struct {
-	port  sensor.Port
-	err   error
-	asked []sensor.Serial
-}
-
-func (e *env) OpenSerial(s sensor.Serial) (sensor.Port, error) {
-	e.asked = append(e.asked, s)
-	return e.port, e.err
-}
-
-func (e *env) OpenI2C(string) (i2c.BusCloser, error) { return nil, errors.New("test: no I2C") }
-func (e *env) Pin(string) (gpio.PinIO, error)        { return nil, errors.New("test: no pins") }
 
 func openSensor(t *testing.T, spec sensor.Spec, e sensor.Env) (sensor.Sensor, error) {
 	t.Helper()
@@ -85,14 +69,14 @@ func TestSensor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &playbackPort{flaky: &flaky{Playback: playback(t, tt.ops)}}
-			e := &env{port: p}
+			e := &sensortest.Env{Port: p}
 			spec := sensor.Spec{Name: "river", Driver: "ultrasonic", Serial: sensor.Serial{Port: "/dev/ttyS0", Baud: tt.baud}, Params: tt.params}
 			s, err := openSensor(t, spec, e)
 			if err != nil {
 				t.Fatalf("factory: %v", err)
 			}
-			if len(e.asked) != 1 || e.asked[0] != (sensor.Serial{Port: "/dev/ttyS0", Baud: tt.wantBd}) {
-				t.Errorf("opened %+v, want /dev/ttyS0 at %d", e.asked, tt.wantBd)
+			if len(e.Asked) != 1 || e.Asked[0] != (sensor.Serial{Port: "/dev/ttyS0", Baud: tt.wantBd}) {
+				t.Errorf("opened %+v, want /dev/ttyS0 at %d", e.Asked, tt.wantBd)
 			}
 			before := time.Now()
 			rs, err := s.Sense(context.Background())
@@ -127,28 +111,28 @@ func TestSensorErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		params map[string]string
-		env    *env
+		env    *sensortest.Env
 		want   []string // in the error text
 		closed bool     // the port was opened and must be closed
 	}{
-		{"checksum", map[string]string{"checksum": "xor"}, &env{}, []string{`"river"`, "checksum", `"xor"`, `"sum" or "sum-no-header"`}, false},
-		{"trigger", map[string]string{"trigger": "yes"}, &env{}, []string{"trigger", `"yes"`, `"true" or "false"`}, false},
-		{"trigger byte", map[string]string{"trigger_byte": "0x155"}, &env{}, []string{"trigger_byte", `"0x155"`, "0x55"}, false},
-		{"min not a number", map[string]string{"min_mm": "3cm"}, &env{}, []string{"min_mm", `"3cm"`, "in mm"}, false},
-		{"max below min", map[string]string{"min_mm": "300", "max_mm": "200"}, &env{}, []string{"max_mm", `"200"`, "above min_mm"}, false},
-		{"min above default max", map[string]string{"min_mm": "5000"}, &env{}, []string{"min_mm", `"5000"`}, false},
-		{"negative max", map[string]string{"max_mm": "-1"}, &env{}, []string{"max_mm"}, false},
-		{"samples", map[string]string{"samples": "0"}, &env{}, []string{"samples", `"0"`, "1 to 50"}, false},
-		{"height", map[string]string{"mounting_height_m": "-2"}, &env{}, []string{"mounting_height_m", `"-2"`, "metres"}, false},
-		{"unknown", map[string]string{"height": "2"}, &env{}, []string{`"height"`, "mounting_height_m"}, false},
-		{"port fails", nil, &env{err: openErr}, []string{`"river"`, "/dev/ttyS0", "no such port"}, false},
-		{"board absent", nil, &env{}, []string{`"river"`, "probing", "timed out"}, true},
+		{"checksum", map[string]string{"checksum": "xor"}, &sensortest.Env{}, []string{`"river"`, "checksum", `"xor"`, `"sum" or "sum-no-header"`}, false},
+		{"trigger", map[string]string{"trigger": "yes"}, &sensortest.Env{}, []string{"trigger", `"yes"`, `"true" or "false"`}, false},
+		{"trigger byte", map[string]string{"trigger_byte": "0x155"}, &sensortest.Env{}, []string{"trigger_byte", `"0x155"`, "0x55"}, false},
+		{"min not a number", map[string]string{"min_mm": "3cm"}, &sensortest.Env{}, []string{"min_mm", `"3cm"`, "in mm"}, false},
+		{"max below min", map[string]string{"min_mm": "300", "max_mm": "200"}, &sensortest.Env{}, []string{"max_mm", `"200"`, "above min_mm"}, false},
+		{"min above default max", map[string]string{"min_mm": "5000"}, &sensortest.Env{}, []string{"min_mm", `"5000"`}, false},
+		{"negative max", map[string]string{"max_mm": "-1"}, &sensortest.Env{}, []string{"max_mm"}, false},
+		{"samples", map[string]string{"samples": "0"}, &sensortest.Env{}, []string{"samples", `"0"`, "1 to 50"}, false},
+		{"height", map[string]string{"mounting_height_m": "-2"}, &sensortest.Env{}, []string{"mounting_height_m", `"-2"`, "metres"}, false},
+		{"unknown", map[string]string{"height": "2"}, &sensortest.Env{}, []string{`"height"`, "mounting_height_m"}, false},
+		{"port fails", nil, &sensortest.Env{Err: openErr}, []string{`"river"`, "/dev/ttyS0", "no such port"}, false},
+		{"board absent", nil, &sensortest.Env{}, []string{`"river"`, "probing", "timed out"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &playbackPort{flaky: &flaky{Playback: &conntest.Playback{DontPanic: true}}}
-			if tt.env.err == nil {
-				tt.env.port = p
+			if tt.env.Err == nil {
+				tt.env.Port = p
 			}
 			spec := sensor.Spec{Name: "river", Serial: sensor.Serial{Port: "/dev/ttyS0"}, Params: tt.params}
 			s, err := openSensor(t, spec, tt.env)
@@ -171,7 +155,7 @@ func TestSensorErrors(t *testing.T) {
 
 func TestSenseHonoursContext(t *testing.T) {
 	p := &playbackPort{flaky: &flaky{Playback: playback(t, reads(f1953))}}
-	s, err := openSensor(t, sensor.Spec{Name: "river"}, &env{port: p})
+	s, err := openSensor(t, sensor.Spec{Name: "river"}, &sensortest.Env{Port: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +168,7 @@ func TestSenseHonoursContext(t *testing.T) {
 		t.Errorf("String = %q", s.String())
 	}
 	f, _ := sensor.Lookup("ultrasonic")
-	if _, err := f(ctx, sensor.Spec{Name: "river"}, &env{}); !errors.Is(err, context.Canceled) {
+	if _, err := f(ctx, sensor.Spec{Name: "river"}, &sensortest.Env{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("factory = %v, want context.Canceled", err)
 	}
 }
