@@ -117,6 +117,7 @@ func (s *sender) wait(ctx context.Context, replay, tick, beat <-chan time.Time) 
 			}
 			s.liveFrom = st.NextSeq
 			s.rewind("connected")
+			s.ackArrived() // a new connection starts with the configured ack timeout
 			s.heartbeat()
 		} else {
 			s.rewind("connection lost")
