@@ -1,18 +1,16 @@
 package ld2410
 
 import (
-	"bytes"
 	"context"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	_ "github.com/xiuhua/xiuhua/drivers/ld2410" // registers "ld2410"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
-	"github.com/xiuhua/xiuhua/drivers/tty"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -125,79 +123,23 @@ func TestRegisteredSensor(t *testing.T) {
 func TestDecoderRoundTrip(t *testing.T) {
 	p, _, clk := newRig(t, 2*time.Millisecond)
 	clk.Add(time.Minute) // 07:31: both targets
-	port, err := tty.Open(p.SlavePath, &tty.Opts{Baud: 256000, ReadTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer port.Close()
 	const size = 23
-	buf := make([]byte, 6*size)
-	if err := port.Tx(nil, buf); err != nil {
-		t.Fatal(err)
-	}
-	dec, err := sensor.LookupDecoder("ld2410")
-	if err != nil {
-		t.Fatal(err)
-	}
+	capture := chiptest.Capture(t, p.SlavePath, 256000, 6*size)
 	w := want(ride(clk.Now()))
 	if w[telemetry.Presence] != 3 || w[telemetry.Distance] != 750 {
 		t.Fatalf("test set-up: want %v", w)
 	}
-	frames := map[int64]int{}
-	err = dec(bytes.NewReader(buf), nil, func(d sensor.Decoded) {
-		frames[d.Offset]++
-		if d.Value != w[d.Quantity] {
-			t.Errorf("decoded %+v, want %v", d, w[d.Quantity])
-		}
-	}, func(off int64, reason string) {
-		if off >= size {
-			t.Errorf("bad frame at %d: %s", off, reason)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(frames) < 5 {
-		t.Errorf("decoded %d reports from %d bytes", len(frames), len(buf))
+	if n := chiptest.DecodeCapture(t, "ld2410", nil, capture, size, w); n < 5 {
+		t.Errorf("decoded %d reports from %d bytes", n, len(capture))
 	}
 }
 
 // TestServeStopsOnPTY: with nobody reading the slave, the pty fills and
-// the radar's writes block; ending ctx still stops Serve at once, with no
+// the chip's writes block; ending ctx still stops Serve at once, with no
 // goroutine left.
 func TestServeStopsOnPTY(t *testing.T) {
-	p, err := chip.OpenPTY()
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	defer p.Close()
-	base := runtime.NumGoroutine()
 	c := New(ride, &Opts{Period: 20 * time.Microsecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, p.Master) }()
-	// The pty is full once no more frames get onto the line while the
-	// ticker's frames keep being dropped.
-	deadline := time.Now().Add(20 * time.Second)
-	for prev := c.State(); ; {
-		time.Sleep(50 * time.Millisecond)
-		st := c.State()
-		if st.Reports == prev.Reports && st.Dropped > prev.Dropped {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the pty never filled up")
-		}
-		prev = st
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve = %v", err)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("Serve did not return after ctx ended")
-	}
-	waitGoroutines(t, base)
+	chiptest.StopsOnPTY(t, c.Serve, chiptest.Stalled(
+		func() uint64 { return c.State().Reports },
+		func() uint64 { return c.State().Dropped }))
 }

@@ -2,7 +2,6 @@ package pms5003
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/xiuhua/xiuhua/drivers/tty"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -173,31 +173,8 @@ func TestRegisteredSensor(t *testing.T) {
 // the chip's writes block; ending ctx still stops Serve at once, with no
 // goroutine left.
 func TestServeStopsOnPTY(t *testing.T) {
-	p, err := chip.OpenPTY()
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	defer p.Close()
-	base := runtime.NumGoroutine()
 	c := New(dustDay, &Opts{Period: 200 * time.Microsecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, p.Master) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for c.State().Dropped == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the pty never filled up")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve = %v", err)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("Serve did not return after ctx ended")
-	}
-	waitGoroutines(t, base)
+	chiptest.StopsOnPTY(t, c.Serve, chiptest.Stalled(
+		func() uint64 { return c.State().Frames },
+		func() uint64 { return c.State().Dropped }))
 }

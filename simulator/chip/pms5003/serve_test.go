@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"runtime"
 	"testing"
 	"time"
 
@@ -120,50 +119,15 @@ func TestServeActive(t *testing.T) {
 	expect(t, host, nil)
 }
 
-// waitGoroutines waits for the goroutine count to fall back to n.
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > n {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestServeStopsWhileWriteBlocked: nobody reads the host end, so the
 // chip's first write blocks and its later frames are dropped; ending ctx
 // must still stop Serve at once and leave no goroutine behind.
 func TestServeStopsWhileWriteBlocked(t *testing.T) {
-	base := runtime.NumGoroutine()
 	chipEnd, host := net.Pipe()
 	defer host.Close()
 	defer chipEnd.Close()
 	c := New(constant(hazy), &Opts{Period: time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, chipEnd) }()
-	for c.State().Dropped < 10 {
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve = %v, want nil", err)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("Serve did not return after ctx ended")
-	}
-	waitGoroutines(t, base)
-	// The deadlines were cleared: the pipe still works.
-	go chipEnd.Write([]byte{1})
-	host.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := host.Read(make([]byte, 1)); err != nil {
-		t.Errorf("pipe unusable after Serve: %v", err)
-	}
+	chiptest.StopsWhileBacked(t, chipEnd, c.Serve, func() bool { return c.State().Dropped >= 10 })
 }
 
 func TestServeReturnsReadError(t *testing.T) {

@@ -1,18 +1,16 @@
 package sds011
 
 import (
-	"bytes"
 	"context"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	_ "github.com/xiuhua/xiuhua/drivers/sds011" // registers "sds011"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
-	"github.com/xiuhua/xiuhua/drivers/tty"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -135,37 +133,9 @@ func TestRegisteredSensor(t *testing.T) {
 // registered stream decoder reads back the values the chip was given.
 func TestDecoderRoundTrip(t *testing.T) {
 	r := newRig(t, 5*time.Millisecond)
-	port, err := tty.Open(r.pty.SlavePath, &tty.Opts{ReadTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer port.Close()
-	buf := make([]byte, 6*frameSize)
-	if err := port.Tx(nil, buf); err != nil {
-		t.Fatal(err)
-	}
-	dec, err := sensor.LookupDecoder("sds011")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := want(dustDay(r.clock.Now()))
-	frames := map[int64]int{}
-	err = dec(bytes.NewReader(buf), nil, func(d sensor.Decoded) {
-		frames[d.Offset]++
-		if d.Value != w[d.Quantity] {
-			t.Errorf("decoded %+v, want %v", d, w[d.Quantity])
-		}
-	}, func(off int64, reason string) {
-		// Only a frame cut by the start of the capture may be bad.
-		if off >= frameSize {
-			t.Errorf("bad frame at %d: %s", off, reason)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(frames) < 5 {
-		t.Errorf("decoded %d frames from %d bytes", len(frames), len(buf))
+	capture := chiptest.Capture(t, r.pty.SlavePath, 0, 6*frameSize)
+	if n := chiptest.DecodeCapture(t, "sds011", nil, capture, frameSize, want(dustDay(r.clock.Now()))); n < 5 {
+		t.Errorf("decoded %d frames from %d bytes", n, len(capture))
 	}
 }
 
@@ -173,38 +143,8 @@ func TestDecoderRoundTrip(t *testing.T) {
 // the chip's writes block; ending ctx still stops Serve at once, with no
 // goroutine left.
 func TestServeStopsOnPTY(t *testing.T) {
-	p, err := chip.OpenPTY()
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	defer p.Close()
-	base := runtime.NumGoroutine()
 	c := New(dustDay, &Opts{Period: 20 * time.Microsecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, p.Master) }()
-	// The pty is full once no more frames get onto the line while the
-	// ticker's frames keep being dropped.
-	deadline := time.Now().Add(20 * time.Second)
-	for prev := c.State(); ; {
-		time.Sleep(50 * time.Millisecond)
-		st := c.State()
-		if st.Frames == prev.Frames && st.Dropped > prev.Dropped {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the pty never filled up")
-		}
-		prev = st
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve = %v", err)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("Serve did not return after ctx ended")
-	}
-	waitGoroutines(t, base)
+	chiptest.StopsOnPTY(t, c.Serve, chiptest.Stalled(
+		func() uint64 { return c.State().Frames },
+		func() uint64 { return c.State().Dropped }))
 }

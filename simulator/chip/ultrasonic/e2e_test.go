@@ -1,18 +1,16 @@
 package ultrasonic
 
 import (
-	"bytes"
 	"context"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
-	"github.com/xiuhua/xiuhua/drivers/tty"
 	_ "github.com/xiuhua/xiuhua/drivers/ultrasonic" // registers "ultrasonic"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -115,76 +113,20 @@ func TestRegisteredSensor(t *testing.T) {
 // registered stream decoder reads back the distances it was given.
 func TestDecoderRoundTrip(t *testing.T) {
 	p, _, clk := newRig(t, Opts{Period: 2 * time.Millisecond})
-	port, err := tty.Open(p.SlavePath, &tty.Opts{ReadTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer port.Close()
-	buf := make([]byte, 8*frameSize)
-	if err := port.Tx(nil, buf); err != nil {
-		t.Fatal(err)
-	}
-	dec, err := sensor.LookupDecoder("ultrasonic")
-	if err != nil {
-		t.Fatal(err)
-	}
+	capture := chiptest.Capture(t, p.SlavePath, 0, 8*frameSize)
 	d := float64(mm(tide(clk.Now()).Distance))
 	want := map[telemetry.Quantity]float64{telemetry.Distance: d, telemetry.WaterLevel: (5200 - d) / 1000}
-	frames := map[int64]int{}
-	err = dec(bytes.NewReader(buf), map[string]string{"mounting_height_m": "5.2"}, func(v sensor.Decoded) {
-		frames[v.Offset]++
-		if v.Value != want[v.Quantity] {
-			t.Errorf("decoded %+v, want %v", v, want[v.Quantity])
-		}
-	}, func(off int64, reason string) {
-		if off >= frameSize {
-			t.Errorf("bad frame at %d: %s", off, reason)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(frames) < 7 {
-		t.Errorf("decoded %d frames from %d bytes", len(frames), len(buf))
+	if n := chiptest.DecodeCapture(t, "ultrasonic", map[string]string{"mounting_height_m": "5.2"}, capture, frameSize, want); n < 7 {
+		t.Errorf("decoded %d frames from %d bytes", n, len(capture))
 	}
 }
 
 // TestServeStopsOnPTY: with nobody reading the slave, the pty fills and
-// the board's writes block; ending ctx still stops Serve at once, with no
+// the chip's writes block; ending ctx still stops Serve at once, with no
 // goroutine left.
 func TestServeStopsOnPTY(t *testing.T) {
-	p, err := chip.OpenPTY()
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	defer p.Close()
-	base := runtime.NumGoroutine()
 	c := New(tide, &Opts{Period: 20 * time.Microsecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, p.Master) }()
-	// The pty is full once no more frames get onto the line while the
-	// ticker's frames keep being dropped.
-	deadline := time.Now().Add(20 * time.Second)
-	for prev := c.State(); ; {
-		time.Sleep(50 * time.Millisecond)
-		st := c.State()
-		if st.Frames == prev.Frames && st.Dropped > prev.Dropped {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the pty never filled up")
-		}
-		prev = st
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve = %v", err)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("Serve did not return after ctx ended")
-	}
-	waitGoroutines(t, base)
+	chiptest.StopsOnPTY(t, c.Serve, chiptest.Stalled(
+		func() uint64 { return c.State().Frames },
+		func() uint64 { return c.State().Dropped }))
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"runtime"
 	"testing"
 	"time"
 
@@ -65,44 +64,15 @@ func TestServeTriggered(t *testing.T) {
 	}
 }
 
-// waitGoroutines waits for the goroutine count to fall back to n.
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > n {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestServeStopsWhileWriteBlocked: nobody reads the host end, so the
-// board's first write blocks and its later frames are dropped; ending ctx
+// chip's first write blocks and its later frames are dropped; ending ctx
 // must still stop Serve at once and leave no goroutine behind.
 func TestServeStopsWhileWriteBlocked(t *testing.T) {
-	base := runtime.NumGoroutine()
 	chipEnd, host := net.Pipe()
 	defer host.Close()
 	defer chipEnd.Close()
 	c := New(constant(Values{Distance: 1953}), &Opts{Period: time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, chipEnd) }()
-	for c.State().Dropped < 10 {
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve = %v, want nil", err)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("Serve did not return after ctx ended")
-	}
-	waitGoroutines(t, base)
+	chiptest.StopsWhileBacked(t, chipEnd, c.Serve, func() bool { return c.State().Dropped >= 10 })
 }
 
 func TestServeReturnsReadError(t *testing.T) {
