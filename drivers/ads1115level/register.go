@@ -40,14 +40,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	if err != nil {
 		return nil, err
 	}
-	bus, err := env.OpenI2C(spec.I2C.Bus)
+	dev, bus, err := sensor.OpenI2C(spec, env, "ads1115level", func(bus i2c.Bus) (*Dev, error) { return New(bus, spec.I2C.Addr, &cfg.opts) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: ads1115level: open I2C bus %q: %w", spec.Name, spec.I2C.Bus, err)
-	}
-	dev, err := New(bus, spec.I2C.Addr, &cfg.opts)
-	if err != nil {
-		bus.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &level{name: spec.Name, cfg: cfg, dev: dev, bus: bus, now: time.Now}, nil
 }

@@ -34,11 +34,11 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 		var err error
 		switch k {
 		case "range":
-			o.Range, err = pick(v, rangeParams, []int{2, 4, 8, 16})
+			o.Range, err = sensor.Choose(v, rangeParams, []int{2, 4, 8, 16})
 		case "rate":
 			rates := []physic.Frequency{6250 * physic.MilliHertz, 12500 * physic.MilliHertz, 25 * physic.Hertz, 50 * physic.Hertz,
 				100 * physic.Hertz, 200 * physic.Hertz, 400 * physic.Hertz, 800 * physic.Hertz, 1600 * physic.Hertz, 3200 * physic.Hertz}
-			o.Rate, err = pick(v, rateParams, rates)
+			o.Rate, err = sensor.Choose(v, rateParams, rates)
 		default:
 			return nil, fmt.Errorf("sensor %q: adxl345: unknown param %q (known: range, rate)", spec.Name, k)
 		}
@@ -46,28 +46,11 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 			return nil, fmt.Errorf("sensor %q: adxl345: param %s=%q: %w", spec.Name, k, v, err)
 		}
 	}
-	bus, err := env.OpenI2C(spec.I2C.Bus)
+	dev, bus, err := sensor.OpenI2C(spec, env, "adxl345", func(bus i2c.Bus) (*Dev, error) { return New(bus, &o) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: adxl345: open I2C bus %q: %w", spec.Name, spec.I2C.Bus, err)
-	}
-	dev, err := New(bus, &o)
-	if err != nil {
-		bus.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &accel{name: spec.Name, dev: dev, bus: bus, now: time.Now}, nil
-}
-
-// pick returns the value paired with v, or an error listing the allowed
-// names.
-func pick[T any](v string, names []string, vals []T) (T, error) {
-	for i, n := range names {
-		if n == v {
-			return vals[i], nil
-		}
-	}
-	var zero T
-	return zero, fmt.Errorf("want one of %q", names)
 }
 
 // accel is a registered ADXL345: a Dev plus the bus handle it owns.

@@ -35,11 +35,11 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 		var err error
 		switch k {
 		case "accel_range":
-			o.AccelRange, err = pick(v, accelParams, []int{2, 4, 8, 16})
+			o.AccelRange, err = sensor.Choose(v, accelParams, []int{2, 4, 8, 16})
 		case "gyro_range":
-			o.GyroRange, err = pick(v, gyroParams, []int{250, 500, 1000, 2000})
+			o.GyroRange, err = sensor.Choose(v, gyroParams, []int{250, 500, 1000, 2000})
 		case "bandwidth":
-			o.Bandwidth, err = pick(v, bandwidthParams, []int{260, 184, 94, 44, 21, 10, 5})
+			o.Bandwidth, err = sensor.Choose(v, bandwidthParams, []int{260, 184, 94, 44, 21, 10, 5})
 		default:
 			return nil, fmt.Errorf("sensor %q: mpu6050: unknown param %q (known: accel_range, bandwidth, gyro_range)", spec.Name, k)
 		}
@@ -47,28 +47,11 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 			return nil, fmt.Errorf("sensor %q: mpu6050: param %s=%q: %w", spec.Name, k, v, err)
 		}
 	}
-	bus, err := env.OpenI2C(spec.I2C.Bus)
+	dev, bus, err := sensor.OpenI2C(spec, env, "mpu6050", func(bus i2c.Bus) (*Dev, error) { return New(bus, &o) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: mpu6050: open I2C bus %q: %w", spec.Name, spec.I2C.Bus, err)
-	}
-	dev, err := New(bus, &o)
-	if err != nil {
-		bus.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &imu{name: spec.Name, dev: dev, bus: bus, now: time.Now}, nil
-}
-
-// pick returns the value paired with v, or an error listing the allowed
-// names.
-func pick[T any](v string, names []string, vals []T) (T, error) {
-	for i, n := range names {
-		if n == v {
-			return vals[i], nil
-		}
-	}
-	var zero T
-	return zero, fmt.Errorf("want one of %q", names)
 }
 
 // imu is a registered MPU-6050: a Dev plus the bus handle it owns.

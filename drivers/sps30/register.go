@@ -40,14 +40,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 		}
 		o.CleanInterval = iv
 	}
-	bus, err := env.OpenI2C(spec.I2C.Bus)
+	dev, bus, err := sensor.OpenI2C(spec, env, "sps30", func(bus i2c.Bus) (*Dev, error) { return New(bus, &o) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: sps30: open I2C bus %q: %w", spec.Name, spec.I2C.Bus, err)
-	}
-	dev, err := New(bus, &o)
-	if err != nil {
-		bus.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &dust{name: spec.Name, dev: dev, bus: bus, now: time.Now}, nil
 }

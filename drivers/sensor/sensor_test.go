@@ -1,0 +1,58 @@
+package sensor_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/i2c"
+	"periph.io/x/conn/v3/i2c/i2ctest"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor"
+)
+
+type closeCounting struct {
+	i2ctest.Playback
+	closed int
+}
+
+func (c *closeCounting) Close() error { c.closed++; return nil }
+
+type busEnv struct{ bus *closeCounting }
+
+func (busEnv) OpenSerial(sensor.Serial) (sensor.Port, error) { return nil, errors.New("no serial") }
+func (e busEnv) OpenI2C(string) (i2c.BusCloser, error)       { return e.bus, nil }
+func (busEnv) Pin(string) (gpio.PinIO, error)                { return nil, errors.New("no pins") }
+
+func TestOpenI2CClosesTheBusWhenTheProbeFails(t *testing.T) {
+	bus := &closeCounting{}
+	spec := sensor.Spec{Name: "accel", I2C: sensor.I2C{Bus: "1"}}
+	_, _, err := sensor.OpenI2C(spec, busEnv{bus}, "adxl345", func(i2c.Bus) (int, error) {
+		return 0, errors.New("adxl345: no chip at 0x53")
+	})
+	if err == nil || !strings.Contains(err.Error(), `sensor "accel": adxl345: no chip at 0x53`) || bus.closed != 1 {
+		t.Fatalf("err = %v, bus closed %d times; want the probe's error naming the sensor, and the bus closed", err, bus.closed)
+	}
+	dev, got, err := sensor.OpenI2C(spec, busEnv{bus}, "adxl345", func(i2c.Bus) (int, error) { return 7, nil })
+	if err != nil || dev != 7 || got != bus || bus.closed != 1 {
+		t.Fatalf("success: dev %v, bus %v, err %v, closed %d", dev, got, err, bus.closed)
+	}
+}
+
+func TestChoose(t *testing.T) {
+	if v, err := sensor.Choose("4g", []string{"2g", "4g"}, []int{2, 4}); err != nil || v != 4 {
+		t.Fatalf("Choose(4g) = %v, %v", v, err)
+	}
+	if _, err := sensor.Choose("3g", []string{"2g", "4g"}, []int{2, 4}); err == nil || !strings.Contains(err.Error(), `["2g" "4g"]`) {
+		t.Fatalf("Choose(3g) error = %v, want the allowed names", err)
+	}
+}
+
+func TestLookupUnknownDriverNamesTheKnownOnes(t *testing.T) {
+	sensor.Register("sensor-test-driver", nil)
+	_, err := sensor.Lookup("nope")
+	if !errors.Is(err, sensor.ErrUnknownDriver) || !strings.Contains(err.Error(), "sensor-test-driver") {
+		t.Fatalf("err = %v", err)
+	}
+}
