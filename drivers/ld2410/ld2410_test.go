@@ -134,7 +134,7 @@ func TestReadTimeouts(t *testing.T) {
 	}{{0, true}, {2, true}, {3, false}}
 	for _, tt := range tests {
 		p := &conntest.Playback{Ops: frameReads(repMoving), DontPanic: true}
-		d := devOn(&flaky{Playback: p, before: map[int]int{0: tt.quiet}})
+		d := devOn(&flaky{Playback: p, Before: map[int]int{0: tt.quiet}})
 		r, err := d.Read()
 		if tt.ok && (err != nil || r != wantMoving) {
 			t.Errorf("%d timeouts: Read = %+v, %v", tt.quiet, r, err)

@@ -6,6 +6,8 @@ import (
 
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 // Commands as the host sends them.
@@ -51,24 +53,10 @@ func ops(groups ...[]conntest.IO) []conntest.IO {
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-// playback returns a conn that replays ops and fails the test unless all
-// of them were used.
-func playback(t *testing.T, ops []conntest.IO) *conntest.Playback {
-	t.Helper()
-	p := &conntest.Playback{Ops: ops, D: conn.Full, DontPanic: true}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return p
-}
+func playback(t *testing.T, ops []conntest.IO) *conntest.Playback { return sensortest.Playback(t, ops) }
 
-// timeoutErr is what a UART conn returns when bytes do not come.
-type timeoutErr struct{}
-
-func (timeoutErr) Error() string { return "test: read timed out" }
-func (timeoutErr) Timeout() bool { return true }
+// timeoutErr is what a UART conn's error wraps when bytes do not come.
+type timeoutErr = sensortest.TimeoutError
 
 // stream is a conn whose chip sends data and then falls silent: a read
 // that wants more than is left gets the rest and then times out, as a

@@ -130,7 +130,7 @@ func TestReadTimeouts(t *testing.T) {
 				o = append(o, writeOp(wQuery))
 			}
 			p := &conntest.Playback{Ops: append(o, reads(knownFrame)...), DontPanic: true}
-			d := devOn(&flaky{Playback: p, before: map[int]int{len(o): tt.quiet}}, tt.mode)
+			d := devOn(&flaky{Playback: p, Before: map[int]int{len(o): tt.quiet}}, tt.mode)
 			d.period = tt.period
 			f, err := d.Read()
 			if tt.ok && (err != nil || f != knownValues) {

@@ -62,7 +62,7 @@ func TestNewWakesSleepingChip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &flaky{Playback: playback(t, ops(tt.ops, newOps(Query, 0))), before: tt.before}
+			c := &flaky{Playback: playback(t, ops(tt.ops, newOps(Query, 0))), Before: tt.before}
 			d, err := New(c, nil)
 			if err != nil {
 				t.Fatalf("New: %v", err)

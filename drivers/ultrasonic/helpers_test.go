@@ -3,12 +3,13 @@ package ultrasonic
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"testing"
 
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 // Frames written out from the layout FF H L SUM, SUM = (0xFF+H+L)&0xFF.
@@ -54,46 +55,13 @@ func ops(groups ...[]conntest.IO) []conntest.IO {
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-// playback returns a conn that replays ops and fails the test unless all
-// of them were used.
-func playback(t *testing.T, ops []conntest.IO) *conntest.Playback {
-	t.Helper()
-	p := &conntest.Playback{Ops: ops, D: conn.Full, DontPanic: true}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return p
-}
+func playback(t *testing.T, ops []conntest.IO) *conntest.Playback { return sensortest.Playback(t, ops) }
 
 // timeoutErr is what a UART conn's error wraps when bytes do not come.
-type timeoutErr struct{}
+type timeoutErr = sensortest.TimeoutError
 
-func (timeoutErr) Error() string { return "test: read timed out" }
-func (timeoutErr) Timeout() bool { return true }
-
-// flaky plays ops back, except that a read times out, with an error
-// wrapping a timeout as drivers/tty's do, when it comes before op i for
-// each i in before (once per count), and every read after the last op
-// times out: the board has fallen silent.
-type flaky struct {
-	*conntest.Playback
-	before map[int]int
-}
-
-func (f *flaky) Tx(w, r []byte) error {
-	if len(r) > 0 && len(w) == 0 {
-		if f.before[f.Count] > 0 {
-			f.before[f.Count]--
-			return fmt.Errorf("tty: read /dev/ttyTEST: %w", timeoutErr{})
-		}
-		if f.Count == len(f.Ops) {
-			return fmt.Errorf("tty: read /dev/ttyTEST: %w", timeoutErr{})
-		}
-	}
-	return f.Playback.Tx(w, r)
-}
+// flaky plays ops back with timeouts where asked: see sensortest.Flaky.
+type flaky = sensortest.Flaky
 
 // stream is a conn whose board sends data and then falls silent: a read
 // that wants more than is left gets the rest and then times out, as a

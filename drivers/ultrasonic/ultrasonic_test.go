@@ -130,7 +130,7 @@ func TestMeasure(t *testing.T) {
 			if tt.name == "triggered, a lost frame is asked for again" {
 				before = map[int]int{7: 1}
 			}
-			d := devOn(&flaky{Playback: playback(t, tt.ops), before: before}, tt.trigger)
+			d := devOn(&flaky{Playback: playback(t, tt.ops), Before: before}, tt.trigger)
 			got, err := d.Measure(tt.n)
 			if err != nil {
 				t.Fatalf("Measure: %v", err)
