@@ -4,31 +4,20 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-type badFrame struct {
-	off    int64
-	reason string // a substring of the reason
-}
+// badFrame is a rejected frame: its offset and a part of its reason.
+type badFrame = sensortest.BadFrame
 
+// decodeAll runs the registered decoder over in.
 func decodeAll(t *testing.T, in io.Reader, params map[string]string) ([]sensor.Decoded, []badFrame, error) {
-	t.Helper()
-	dec, err := sensor.LookupDecoder("ld2410")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []sensor.Decoded
-	var bad []badFrame
-	err = dec(in, params,
-		func(d sensor.Decoded) { got = append(got, d) },
-		func(off int64, reason string) { bad = append(bad, badFrame{off, reason}) })
-	return got, bad, err
+	return sensortest.DecodeAll(t, "ld2410", in, params)
 }
 
 func pres(off int64, state float64) sensor.Decoded {
@@ -52,17 +41,17 @@ func TestDecode(t *testing.T) {
 			[]sensor.Decoded{pres(0, 1), dist(0, 1500), pres(23, 0), pres(46, 3), dist(46, 1200)}, nil},
 		{"engineering report", repEng, []sensor.Decoded{pres(0, 2), dist(0, 950)}, nil},
 		{"ACKs are skipped", cat(ackEnable, repStill, ackEnd), []sensor.Decoded{pres(18, 2), dist(18, 850)}, nil},
-		{"garbage", cat([]byte{0x00, 0xf4, 0x00}, repNone), []sensor.Decoded{pres(3, 0)}, []badFrame{{0, "3 bytes"}}},
-		{"corrupted report", cat(corrupt, repNone), []sensor.Decoded{pres(23, 0)}, []badFrame{{0, "ends 55 01"}}},
-		{"implausible length", cat(hdr, []byte{0xff, 0x00}, repNone), []sensor.Decoded{pres(6, 0)}, []badFrame{{0, "length field 255"}}},
-		{"beyond range", repFar, []sensor.Decoded{pres(0, 1), dist(0, 8000)}, []badFrame{{0, "beyond"}}},
-		{"truncated", cat(repNone, repMoving[:10]), []sensor.Decoded{pres(0, 0)}, []badFrame{{23, "ends 10 bytes into"}}},
-		{"truncated header", cat(repNone, hdr[:3]), []sensor.Decoded{pres(0, 0)}, []badFrame{{23, "ends 3 bytes into"}}},
+		{"garbage", cat([]byte{0x00, 0xf4, 0x00}, repNone), []sensor.Decoded{pres(3, 0)}, []badFrame{{Off: 0, Reason: "3 bytes"}}},
+		{"corrupted report", cat(corrupt, repNone), []sensor.Decoded{pres(23, 0)}, []badFrame{{Off: 0, Reason: "ends 55 01"}}},
+		{"implausible length", cat(hdr, []byte{0xff, 0x00}, repNone), []sensor.Decoded{pres(6, 0)}, []badFrame{{Off: 0, Reason: "length field 255"}}},
+		{"beyond range", repFar, []sensor.Decoded{pres(0, 1), dist(0, 8000)}, []badFrame{{Off: 0, Reason: "beyond"}}},
+		{"truncated", cat(repNone, repMoving[:10]), []sensor.Decoded{pres(0, 0)}, []badFrame{{Off: 23, Reason: "ends 10 bytes into"}}},
+		{"truncated header", cat(repNone, hdr[:3]), []sensor.Decoded{pres(0, 0)}, []badFrame{{Off: 23, Reason: "ends 3 bytes into"}}},
 		{
 			// A length field stretched past the end: the report inside
 			// is still found.
 			"long length hides a report", cat(hdr, []byte{0x30, 0x00}, repMoving),
-			[]sensor.Decoded{pres(6, 1), dist(6, 1500)}, []badFrame{{0, "ends 29 bytes into"}},
+			[]sensor.Decoded{pres(6, 1), dist(6, 1500)}, []badFrame{{Off: 0, Reason: "ends 29 bytes into"}},
 		},
 	}
 	for _, tt := range tests {
@@ -71,22 +60,7 @@ func TestDecode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("decoded %+v, want %+v", got, tt.want)
-			}
-			for i := range got {
-				if got[i] != tt.want[i] {
-					t.Errorf("value %d = %+v, want %+v", i, got[i], tt.want[i])
-				}
-			}
-			if len(bad) != len(tt.bad) {
-				t.Fatalf("bad frames %+v, want %+v", bad, tt.bad)
-			}
-			for i := range bad {
-				if bad[i].off != tt.bad[i].off || !strings.Contains(bad[i].reason, tt.bad[i].reason) {
-					t.Errorf("bad frame %d = %+v, want %+v", i, bad[i], tt.bad[i])
-				}
-			}
+			sensortest.CheckDecoded(t, got, tt.want, bad, tt.bad)
 		})
 	}
 }

@@ -4,31 +4,20 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-type badFrame struct {
-	off    int64
-	reason string // a substring of the reason
-}
+// badFrame is a rejected frame: its offset and a part of its reason.
+type badFrame = sensortest.BadFrame
 
+// decodeAll runs the registered decoder over in.
 func decodeAll(t *testing.T, in io.Reader, params map[string]string) ([]sensor.Decoded, []badFrame, error) {
-	t.Helper()
-	dec, err := sensor.LookupDecoder("pms5003")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []sensor.Decoded
-	var bad []badFrame
-	err = dec(in, params,
-		func(d sensor.Decoded) { got = append(got, d) },
-		func(off int64, reason string) { bad = append(bad, badFrame{off, reason}) })
-	return got, bad, err
+	return sensortest.DecodeAll(t, "pms5003", in, params)
 }
 
 // pm is what the decoder emits for a frame at off with these atmospheric
@@ -53,14 +42,14 @@ func TestDecode(t *testing.T) {
 		// knownFrame's atmospheric values: PM1 22, PM2.5 35, PM10 44.
 		{"frames", cat(knownFrame, cleanFrame), append(pm(0, 22, 35, 44), pm(32, 0, 0, 0)...), nil},
 		{"replies are skipped", cat(ackPassive, knownFrame, ackSleep), pm(8, 22, 35, 44), nil},
-		{"garbage", cat([]byte{0x00, 0x42, 0x13}, knownFrame), pm(3, 22, 35, 44), []badFrame{{0, "3 bytes"}}},
-		{"bad checksum", cat(corrupt, cleanFrame), pm(32, 0, 0, 0), []badFrame{{0, "checksum"}}},
-		{"bad length", cat([]byte{0x42, 0x4d, 0x01, 0x00}, knownFrame), pm(4, 22, 35, 44), []badFrame{{0, "length field 256"}}},
-		{"truncated", cat(knownFrame, cleanFrame[:20]), pm(0, 22, 35, 44), []badFrame{{32, "ends 20 bytes into"}}},
+		{"garbage", cat([]byte{0x00, 0x42, 0x13}, knownFrame), pm(3, 22, 35, 44), []badFrame{{Off: 0, Reason: "3 bytes"}}},
+		{"bad checksum", cat(corrupt, cleanFrame), pm(32, 0, 0, 0), []badFrame{{Off: 0, Reason: "checksum"}}},
+		{"bad length", cat([]byte{0x42, 0x4d, 0x01, 0x00}, knownFrame), pm(4, 22, 35, 44), []badFrame{{Off: 0, Reason: "length field 256"}}},
+		{"truncated", cat(knownFrame, cleanFrame[:20]), pm(0, 22, 35, 44), []badFrame{{Off: 32, Reason: "ends 20 bytes into"}}},
 		{
 			// The last candidate's length says 28 but only a reply
 			// follows: the reply inside is still found.
-			"reply inside a cut-short frame", cat(knownFrame[:4], ackSleep), nil, []badFrame{{0, "ends 12 bytes into"}},
+			"reply inside a cut-short frame", cat(knownFrame[:4], ackSleep), nil, []badFrame{{Off: 0, Reason: "ends 12 bytes into"}},
 		},
 		{"empty", nil, nil, nil},
 	}
@@ -70,22 +59,7 @@ func TestDecode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("decoded %+v, want %+v", got, tt.want)
-			}
-			for i := range got {
-				if got[i] != tt.want[i] {
-					t.Errorf("value %d = %+v, want %+v", i, got[i], tt.want[i])
-				}
-			}
-			if len(bad) != len(tt.bad) {
-				t.Fatalf("bad frames %+v, want %+v", bad, tt.bad)
-			}
-			for i := range bad {
-				if bad[i].off != tt.bad[i].off || !strings.Contains(bad[i].reason, tt.bad[i].reason) {
-					t.Errorf("bad frame %d = %+v, want %+v", i, bad[i], tt.bad[i])
-				}
-			}
+			sensortest.CheckDecoded(t, got, tt.want, bad, tt.bad)
 		})
 	}
 }

@@ -4,32 +4,20 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-type badFrame struct {
-	off    int64
-	reason string // a substring of the reason
-}
+// badFrame is a rejected frame: its offset and a part of its reason.
+type badFrame = sensortest.BadFrame
 
 // decodeAll runs the registered decoder over in.
 func decodeAll(t *testing.T, in io.Reader, params map[string]string) ([]sensor.Decoded, []badFrame, error) {
-	t.Helper()
-	dec, err := sensor.LookupDecoder("sds011")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []sensor.Decoded
-	var bad []badFrame
-	err = dec(in, params,
-		func(d sensor.Decoded) { got = append(got, d) },
-		func(off int64, reason string) { bad = append(bad, badFrame{off, reason}) })
-	return got, bad, err
+	return sensortest.DecodeAll(t, "sds011", in, params)
 }
 
 func pm(off int64, pm25, pm10 float64) []sensor.Decoded {
@@ -51,11 +39,11 @@ func TestDecode(t *testing.T) {
 		{"two frames", cat(knownFrame, cleanFrame), append(pm(0, 35.2, 48.7), pm(10, 2.8, 4.7)...), nil},
 		{"replies are skipped", cat(ackWork, knownFrame, ackFirmware), pm(10, 35.2, 48.7), nil},
 		{"garbage before a frame", cat([]byte{0x01, 0xaa, 0x02}, knownFrame), pm(3, 35.2, 48.7),
-			[]badFrame{{0, "3 bytes"}}},
-		{"bad checksum", cat(corrupt, cleanFrame), pm(10, 2.8, 4.7), []badFrame{{0, "checksum"}}},
-		{"bad tail", cat(knownFrame[:9], cleanFrame), pm(9, 2.8, 4.7), []badFrame{{0, "ends 0xaa"}}},
-		{"over range", overFrame, pm(0, 1000, 2000), []badFrame{{0, "range"}}},
-		{"truncated", cat(knownFrame, cleanFrame[:6]), pm(0, 35.2, 48.7), []badFrame{{10, "ends 6 bytes into"}}},
+			[]badFrame{{Off: 0, Reason: "3 bytes"}}},
+		{"bad checksum", cat(corrupt, cleanFrame), pm(10, 2.8, 4.7), []badFrame{{Off: 0, Reason: "checksum"}}},
+		{"bad tail", cat(knownFrame[:9], cleanFrame), pm(9, 2.8, 4.7), []badFrame{{Off: 0, Reason: "ends 0xaa"}}},
+		{"over range", overFrame, pm(0, 1000, 2000), []badFrame{{Off: 0, Reason: "range"}}},
+		{"truncated", cat(knownFrame, cleanFrame[:6]), pm(0, 35.2, 48.7), []badFrame{{Off: 10, Reason: "ends 6 bytes into"}}},
 		{"empty", nil, nil, nil},
 	}
 	for _, tt := range tests {
@@ -65,22 +53,7 @@ func TestDecode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("decoded %+v, want %+v", got, tt.want)
-			}
-			for i := range got {
-				if got[i] != tt.want[i] {
-					t.Errorf("value %d = %+v, want %+v", i, got[i], tt.want[i])
-				}
-			}
-			if len(bad) != len(tt.bad) {
-				t.Fatalf("bad frames %+v, want %+v", bad, tt.bad)
-			}
-			for i := range bad {
-				if bad[i].off != tt.bad[i].off || !strings.Contains(bad[i].reason, tt.bad[i].reason) {
-					t.Errorf("bad frame %d = %+v, want %+v", i, bad[i], tt.bad[i])
-				}
-			}
+			sensortest.CheckDecoded(t, got, tt.want, bad, tt.bad)
 		})
 	}
 }

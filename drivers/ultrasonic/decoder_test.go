@@ -4,31 +4,20 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-type badFrame struct {
-	off    int64
-	reason string // a substring of the reason
-}
+// badFrame is a rejected frame: its offset and a part of its reason.
+type badFrame = sensortest.BadFrame
 
+// decodeAll runs the registered decoder over in.
 func decodeAll(t *testing.T, in io.Reader, params map[string]string) ([]sensor.Decoded, []badFrame, error) {
-	t.Helper()
-	dec, err := sensor.LookupDecoder("ultrasonic")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []sensor.Decoded
-	var bad []badFrame
-	err = dec(in, params,
-		func(d sensor.Decoded) { got = append(got, d) },
-		func(off int64, reason string) { bad = append(bad, badFrame{off, reason}) })
-	return got, bad, err
+	return sensortest.DecodeAll(t, "ultrasonic", in, params)
 }
 
 func dist(off int64, mm float64) sensor.Decoded {
@@ -47,11 +36,11 @@ func TestDecode(t *testing.T) {
 		{"water level", map[string]string{"mounting_height_m": "5.2"}, f1953,
 			[]sensor.Decoded{dist(0, 1953), {Offset: 0, Quantity: telemetry.WaterLevel, Value: 3.247}}, nil},
 		{"no-header variant", map[string]string{"checksum": "sum-no-header"}, f1953NoHeader, []sensor.Decoded{dist(0, 1953)}, nil},
-		{"wrong variant", nil, f1953NoHeader, nil, []badFrame{{0, "checksum"}}},
-		{"garbage", nil, cat([]byte{0x00, 0x55, 0x13}, f1953), []sensor.Decoded{dist(3, 1953)}, []badFrame{{0, "3 bytes"}}},
-		{"bad frame, then good", nil, cat([]byte{0xff, 0x07, 0xa1, 0xa6}, f1500), []sensor.Decoded{dist(4, 1500)}, []badFrame{{0, "checksum"}}},
-		{"out of range is emitted and reported", nil, f25, []sensor.Decoded{dist(0, 25)}, []badFrame{{0, "outside"}}},
-		{"truncated", nil, cat(f1953, f1500[:2]), []sensor.Decoded{dist(0, 1953)}, []badFrame{{4, "ends 2 bytes into"}}},
+		{"wrong variant", nil, f1953NoHeader, nil, []badFrame{{Off: 0, Reason: "checksum"}}},
+		{"garbage", nil, cat([]byte{0x00, 0x55, 0x13}, f1953), []sensor.Decoded{dist(3, 1953)}, []badFrame{{Off: 0, Reason: "3 bytes"}}},
+		{"bad frame, then good", nil, cat([]byte{0xff, 0x07, 0xa1, 0xa6}, f1500), []sensor.Decoded{dist(4, 1500)}, []badFrame{{Off: 0, Reason: "checksum"}}},
+		{"out of range is emitted and reported", nil, f25, []sensor.Decoded{dist(0, 25)}, []badFrame{{Off: 0, Reason: "outside"}}},
+		{"truncated", nil, cat(f1953, f1500[:2]), []sensor.Decoded{dist(0, 1953)}, []badFrame{{Off: 4, Reason: "ends 2 bytes into"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,22 +48,7 @@ func TestDecode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("decoded %+v, want %+v", got, tt.want)
-			}
-			for i := range got {
-				if got[i] != tt.want[i] {
-					t.Errorf("value %d = %+v, want %+v", i, got[i], tt.want[i])
-				}
-			}
-			if len(bad) != len(tt.bad) {
-				t.Fatalf("bad frames %+v, want %+v", bad, tt.bad)
-			}
-			for i := range bad {
-				if bad[i].off != tt.bad[i].off || !strings.Contains(bad[i].reason, tt.bad[i].reason) {
-					t.Errorf("bad frame %d = %+v, want %+v", i, bad[i], tt.bad[i])
-				}
-			}
+			sensortest.CheckDecoded(t, got, tt.want, bad, tt.bad)
 		})
 	}
 }
