@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/xiuhua/xiuhua/telemetry"
@@ -59,10 +60,19 @@ type Store interface {
 	// their block, then in the order the device listed them; at most
 	// q.Limit of them.
 	Aggregates(ctx context.Context, q ReadingQuery) ([]telemetry.Aggregate, error)
+	// Rollups returns the hourly rollups of q (see Rollup), ordered by
+	// device, sensor, quantity and hour.
+	Rollups(ctx context.Context, q RollupQuery) ([]Rollup, error)
+
 	// PutAlert creates or replaces the alert with a.ID.
 	PutAlert(ctx context.Context, a Alert) error
-	// Alerts lists alerts, newest opened first.
-	Alerts(ctx context.Context) ([]Alert, error)
+	// Alert returns the alert with id, or ErrNotFound.
+	Alert(ctx context.Context, id string) (Alert, error)
+	// Alerts lists the alerts q selects, newest opened first (ties by id).
+	Alerts(ctx context.Context, q AlertQuery) ([]Alert, error)
+
+	// Notifications is the durable outbox of alert messages.
+	Notifications
 	Close() error
 }
 
@@ -141,30 +151,168 @@ const (
 	MaxLimit     = 100000
 )
 
-// Alert states.
+// Alert states: open → acknowledged → resolved (an open alert may also
+// resolve without being acknowledged).
 const (
-	Open     = "open"
-	Resolved = "resolved"
+	Open         = "open"
+	Acknowledged = "acknowledged"
+	Resolved     = "resolved"
 )
 
-// Alert is a plan's threshold broken by one stream of one device.
+// Alert is a plan's rule broken by one stream of one device.
+//
+// Stores keep an alert as a whole (a JSON document does): fields may be
+// added without a schema change. The fields AlertQuery filters on must be
+// queryable.
 type Alert struct {
 	ID       string             `json:"id"` // deterministic: same rule, stream and start give the same id
 	Rule     string             `json:"rule"`
+	Kind     string             `json:"kind,omitempty"` // the rule's kind: threshold, window, period, rate, event, silence, stuck, range
 	Plan     string             `json:"plan"`
+	Category string             `json:"category,omitempty"` // dust, air, water, elevator or sensor
 	Device   string             `json:"device"`
 	Sensor   string             `json:"sensor"`
 	Quantity telemetry.Quantity `json:"quantity"`
+	Site     string             `json:"site,omitempty"`
+	District string             `json:"district,omitempty"`
 	Office   string             `json:"office"`
 	Severity string             `json:"severity"`
 	State    string             `json:"state"`
-	Opened   time.Time          `json:"opened"`             // event time of the reading that broke the threshold
-	Resolved *time.Time         `json:"resolved,omitempty"` // event time of the reading that cleared it
-	Value    float64            `json:"value"`              // the aggregate when opened (or, once resolved, when cleared)
-	Limit    float64            `json:"limit"`
-	Unit     string             `json:"unit"`
-	Message  string             `json:"message"`
+	Opened   time.Time          `json:"opened"`             // event time at which the rule broke
+	Resolved *time.Time         `json:"resolved,omitempty"` // event time at which it cleared, or when someone resolved it
+	// Raised is the collector's clock when the alert was raised: what
+	// escalation counts from.
+	Raised time.Time `json:"raised,omitzero"`
+	// Retrospective is true for an alert found in data that arrived after
+	// the fact (a backlog replayed after an outage): it is told, marked
+	// as such, never escalated.
+	Retrospective bool       `json:"retrospective,omitempty"`
+	AckedAt       *time.Time `json:"acked_at,omitempty"` // collector clock
+	AckedBy       string     `json:"acked_by,omitempty"`
+	ResolvedBy    string     `json:"resolved_by,omitempty"` // "auto" when the rule cleared; else who resolved it
+	// Escalation is how many times the alert has been escalated; Escalated
+	// lists the offices it reached that way, in order.
+	Escalation  int        `json:"escalation,omitempty"`
+	Escalated   []string   `json:"escalated,omitempty"`
+	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
+	// Flaps counts the re-openings folded into this alert by flap
+	// suppression instead of raising new ones.
+	Flaps   int     `json:"flaps,omitempty"`
+	Value   float64 `json:"value"` // the value judged when opened (or, once resolved, when cleared)
+	Limit   float64 `json:"limit"`
+	Unit    string  `json:"unit"`
+	Message string  `json:"message"`
 }
 
-// ErrClosed is returned by a store used after Close.
-var ErrClosed = errors.New("store: closed")
+// AlertQuery selects alerts. Zero fields do not filter.
+type AlertQuery struct {
+	State    string // one of the alert states
+	Office   string // the alert's office, or one it was escalated to
+	Device   string
+	Plan     string
+	Category string
+	Severity string
+	// Active selects the alerts not resolved (open or acknowledged).
+	Active bool
+	// From and To bound Opened: From ≤ Opened < To.
+	From, To time.Time
+	Limit    int // ≤ 0 means no limit
+}
+
+// Match reports whether a satisfies q's filters (not its Limit): the one
+// definition of the filters, for backends that filter in Go.
+func (q AlertQuery) Match(a Alert) bool {
+	switch {
+	case q.State != "" && a.State != q.State,
+		q.Active && a.State == Resolved,
+		q.Device != "" && a.Device != q.Device,
+		q.Plan != "" && a.Plan != q.Plan,
+		q.Category != "" && a.Category != q.Category,
+		q.Severity != "" && a.Severity != q.Severity,
+		!q.From.IsZero() && a.Opened.Before(q.From),
+		!q.To.IsZero() && !a.Opened.Before(q.To):
+		return false
+	}
+	return q.Office == "" || a.Office == q.Office || slices.Contains(a.Escalated, q.Office)
+}
+
+// Rollup summarises one hour of one stream: the good readings with a
+// trusted time (quality Good, neither ClockUnsynced nor FutureTime) that
+// Append stored as new, raw or condensed. Rollups are what compliance
+// reports are computed from, so that a year's report reads 8,760 rows
+// per stream rather than millions of readings. A condensed aggregate adds
+// its count, sum (mean × count), min and max to the hour of its minute.
+type Rollup struct {
+	Device   string             `json:"device"`
+	Sensor   string             `json:"sensor"`
+	Quantity telemetry.Quantity `json:"quantity"`
+	Hour     time.Time          `json:"hour"` // start of the hour, UTC
+	Count    uint64             `json:"count"`
+	Sum      float64            `json:"sum"`
+	Min      float64            `json:"min"`
+	Max      float64            `json:"max"`
+	// Minutes has bit m set when the hour's minute m holds at least one
+	// reading: validity rules count minutes covered, not readings.
+	Minutes uint64 `json:"minutes"`
+}
+
+// Mean is the hour's mean.
+func (r Rollup) Mean() float64 { return r.Sum / float64(r.Count) }
+
+// RollupQuery selects hourly rollups of one quantity with From ≤ Hour < To.
+type RollupQuery struct {
+	Devices  []string // nil or empty means every device
+	Quantity telemetry.Quantity
+	From, To time.Time
+}
+
+// Notification is one message waiting in the durable outbox for one
+// channel (a webhook, a robot, an MQTT topic).
+type Notification struct {
+	Channel string `json:"channel"` // the channel's name
+	// Key is the idempotency key: (Channel, Key) is unique, and enqueuing
+	// it again, before or after delivery, changes nothing.
+	Key     string    `json:"key"`
+	Body    []byte    `json:"body"` // what the channel sends, formatted when enqueued
+	Created time.Time `json:"created"`
+	// State is Pending until delivered (Delivered) or given up (Failed).
+	State       string    `json:"state"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt"` // a pending message is due from then
+	LastError   string    `json:"last_error,omitempty"`
+	Done        time.Time `json:"done,omitzero"` // when it was delivered or given up
+}
+
+// Notification states.
+const (
+	Pending   = "pending"
+	Delivered = "delivered"
+	Failed    = "failed"
+)
+
+// Notifications is the durable outbox of alert messages.
+type Notifications interface {
+	// Enqueue stores ns as Pending, due at their NextAttempt (Created
+	// when zero), in one durable transaction. A (Channel, Key) already
+	// stored, in any state, is left as it is.
+	Enqueue(ctx context.Context, ns ...Notification) error
+	// Due returns at most limit pending notifications with NextAttempt ≤
+	// now, ordered by NextAttempt, then Created, then Channel and Key.
+	Due(ctx context.Context, now time.Time, limit int) ([]Notification, error)
+	// Settle records an attempt at (channel, key): with state Delivered or
+	// Failed the message is done at now; with Pending it is due again at
+	// next. Attempts grows by one and LastError becomes errText. Settling
+	// a message that is not stored returns ErrNotFound.
+	Settle(ctx context.Context, channel, key, state string, now, next time.Time, errText string) error
+	// Notifications lists the messages of one channel (every channel when
+	// empty) in state (every state when empty), oldest created first.
+	Notifications(ctx context.Context, channel, state string) ([]Notification, error)
+}
+
+// Errors of every store.
+var (
+	// ErrClosed is returned by a store used after Close.
+	ErrClosed = errors.New("store: closed")
+	// ErrNotFound is returned for an alert or notification not stored.
+	ErrNotFound = errors.New("store: not found")
+)
