@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -17,8 +19,16 @@ type Collector struct {
 	// PlanFiles are the plan files, at least one. LoadCollector resolves
 	// them against the config file's directory.
 	PlanFiles []string `yaml:"plans"`
-	Offices   []Office `yaml:"offices"` // at least one
-	Notify    Notify   `yaml:"notify"`
+	// Sites say where devices are: the scopes of plans, rules and routes
+	// select devices through them. A device no site lists is covered only
+	// by unscoped rules.
+	Sites   []Site   `yaml:"sites"`
+	Offices []Office `yaml:"offices"` // at least one
+	// Routes send each category of alert to an office: a rule without an
+	// office goes to the first route whose category and scope match.
+	Routes []Route `yaml:"routes"`
+	Alerts Alerts  `yaml:"alerts"`
+	Notify Notify  `yaml:"notify"`
 
 	// Plans are the loaded plans, in the order of PlanFiles.
 	Plans []*Plan `yaml:"-"`
@@ -37,7 +47,42 @@ type MQTT struct {
 
 // Store is the collector's database.
 type Store struct {
-	Path string `yaml:"path"` // required; the bbolt file, relative to the config file's directory
+	// Backend is "bolt" (the default: an embedded file) or "postgres".
+	Backend string `yaml:"backend"`
+	Path    string `yaml:"path"` // bolt: required; the file, relative to the config file's directory
+	DSN     string `yaml:"dsn"`  // postgres: required; e.g. postgres://xiuhua@db:5432/xiuhua
+}
+
+// Store backends.
+const (
+	BackendBolt     = "bolt"
+	BackendPostgres = "postgres"
+)
+
+// Site is a place with devices: a construction site, a gauging station, a
+// residential block's lifts.
+type Site struct {
+	ID       string   `yaml:"id"`       // required, unique; [a-z0-9-]{1,64}
+	Name     string   `yaml:"name"`     // shown to people; default ID
+	District string   `yaml:"district"` // required, e.g. xuhui
+	Tags     []string `yaml:"tags"`     // e.g. key-area
+	Devices  []string `yaml:"devices"`  // the device ids at the site; a device belongs to one site
+}
+
+// Route sends a category of alerts, within a scope, to an office.
+type Route struct {
+	Category string `yaml:"category"` // required: dust, air, water, elevator or sensor
+	Scope    Scope  `yaml:"scope"`    // empty: every device
+	Office   string `yaml:"office"`   // required
+}
+
+// Alerts tunes the alert lifecycle.
+type Alerts struct {
+	// A rule and stream that opens FlapOpens times within FlapWindow is
+	// flapping: further openings are folded into the last alert and told
+	// once, as a summary. Defaults 3 and 1h.
+	FlapOpens  int      `yaml:"flap_opens"`
+	FlapWindow Duration `yaml:"flap_window"`
 }
 
 // HTTP is the collector's API and dashboard.
@@ -47,28 +92,57 @@ type HTTP struct {
 
 // Office is an office that receives alerts.
 type Office struct {
-	ID   string `yaml:"id"`   // required, unique; [a-z0-9-]{1,64}; what rules and webhooks name
-	Name string `yaml:"name"` // shown to people; default ID
+	ID       string    `yaml:"id"`       // required, unique; [a-z0-9-]{1,64}; what rules, routes and channels name
+	Name     string    `yaml:"name"`     // shown to people; default ID
+	Contacts []Contact `yaml:"contacts"` // the duty contacts, @-mentioned in robot messages
+	// An alert of this office not acknowledged within EscalateAfter is
+	// escalated to EscalateTo (which escalates further by its own
+	// settings). Both or neither.
+	EscalateAfter Duration `yaml:"escalate_after"`
+	EscalateTo    string   `yaml:"escalate_to"`
+}
+
+// Contact is a person on duty.
+type Contact struct {
+	Name  string `yaml:"name"`  // required
+	Phone string `yaml:"phone"` // mobile number, digits with an optional leading +
 }
 
 // Notify lists where alerts are delivered besides the dashboard.
 type Notify struct {
-	Webhooks []Webhook `yaml:"webhooks"`
+	Channels []Channel `yaml:"channels"`
 }
 
-// Webhook receives alerts as HTTP POSTs.
-type Webhook struct {
-	Name    string   `yaml:"name"`    // required, unique; [A-Za-z0-9_-]{1,32}
-	URL     string   `yaml:"url"`     // required; http:// or https://
+// Channel delivers alert messages through the durable outbox.
+type Channel struct {
+	Name string `yaml:"name"` // required, unique; [A-Za-z0-9_-]{1,32}
+	// Type is webhook (JSON POST; the default), wecom or dingtalk (group
+	// robots), or mqtt (the collector's broker).
+	Type    string   `yaml:"type"`
+	URL     string   `yaml:"url"`     // webhook, wecom, dingtalk: http:// or https://
+	Secret  string   `yaml:"secret"`  // dingtalk: the robot's signing secret, optional
+	Topic   string   `yaml:"topic"`   // mqtt: topic prefix, default xiuhua/v1/alerts (then /<office>)
 	Timeout Duration `yaml:"timeout"` // per delivery attempt: default 5s, 100ms to 5m
-	Offices []string `yaml:"offices"` // the offices whose alerts it receives; empty means all
+	Offices []string `yaml:"offices"` // the offices whose alerts it carries; empty means all
 }
+
+// Channel types.
+const (
+	ChannelWebhook  = "webhook"
+	ChannelWeCom    = "wecom"
+	ChannelDingTalk = "dingtalk"
+	ChannelMQTT     = "mqtt"
+)
+
+var phonePattern = regexp.MustCompile(`^\+?[0-9]{5,20}$`)
 
 // Defaults of the collector config.
 const (
 	DefaultCollectorClientID = "xiuhua-collector"
 	DefaultListen            = "127.0.0.1:8080"
-	DefaultWebhookTimeout    = 5 * time.Second
+	DefaultChannelTimeout    = 5 * time.Second
+	DefaultFlapOpens         = 3
+	DefaultFlapWindow        = time.Hour
 )
 
 // LoadCollector reads, decodes, completes and validates the collector
@@ -85,7 +159,9 @@ func LoadCollector(path string) (*Collector, error) {
 	}
 	if !c.broken {
 		col.setDefaults(c)
-		col.Store.Path = resolve(path, col.Store.Path)
+		if col.Store.Path != "" {
+			col.Store.Path = resolve(path, col.Store.Path)
+		}
 		col.check(c)
 		col.loadPlans(c, path, &r)
 	}
@@ -121,14 +197,32 @@ func (col *Collector) setDefaults(c *checker) {
 	if col.HTTP.Listen == "" {
 		col.HTTP.Listen = DefaultListen
 	}
+	if col.Store.Backend == "" {
+		col.Store.Backend = BackendBolt
+	}
 	for i := range col.Offices {
 		if o := &col.Offices[i]; o.Name == "" {
 			o.Name = o.ID
 		}
 	}
-	for i := range col.Notify.Webhooks {
-		if !c.has(key(index("notify.webhooks", i), "timeout")) {
-			col.Notify.Webhooks[i].Timeout = Duration(DefaultWebhookTimeout)
+	for i := range col.Sites {
+		if s := &col.Sites[i]; s.Name == "" {
+			s.Name = s.ID
+		}
+	}
+	if col.Alerts.FlapOpens == 0 {
+		col.Alerts.FlapOpens = DefaultFlapOpens
+	}
+	if col.Alerts.FlapWindow == 0 {
+		col.Alerts.FlapWindow = Duration(DefaultFlapWindow)
+	}
+	for i := range col.Notify.Channels {
+		ch := &col.Notify.Channels[i]
+		if ch.Type == "" {
+			ch.Type = ChannelWebhook
+		}
+		if !c.has(key(index("notify.channels", i), "timeout")) {
+			ch.Timeout = Duration(DefaultChannelTimeout)
 		}
 	}
 }
@@ -136,7 +230,7 @@ func (col *Collector) setDefaults(c *checker) {
 func (col *Collector) check(c *checker) {
 	c.broker("mqtt.broker", col.MQTT.Broker)
 	c.credentials("mqtt", col.MQTT.Username, col.MQTT.Password)
-	c.required("store.path", col.Store.Path)
+	col.checkStore(c)
 	c.listen("http.listen", col.HTTP.Listen)
 	if len(col.PlanFiles) == 0 {
 		c.add("plans", "at least one plan file is required")
@@ -144,7 +238,43 @@ func (col *Collector) check(c *checker) {
 	for i, f := range col.PlanFiles {
 		c.required(index("plans", i), f)
 	}
+	offices := col.checkOffices(c)
+	col.checkSites(c)
+	for i, rt := range col.Routes {
+		p := index("routes", i)
+		if !slices.Contains(Categories(), rt.Category) {
+			c.add(key(p, "category"), "%q is not a category; use one of dust, air, water, elevator, sensor", rt.Category)
+		}
+		c.scope(key(p, "scope"), rt.Scope)
+		if c.required(key(p, "office"), rt.Office) {
+			c.knownOffice(key(p, "office"), rt.Office, offices)
+		}
+	}
+	c.intIn("alerts.flap_opens", col.Alerts.FlapOpens, 2, 100)
+	c.durationIn("alerts.flap_window", col.Alerts.FlapWindow, time.Minute, 7*24*time.Hour)
+	col.checkChannels(c, offices)
+}
 
+func (col *Collector) checkStore(c *checker) {
+	switch col.Store.Backend {
+	case BackendBolt:
+		c.required("store.path", col.Store.Path)
+		if col.Store.DSN != "" {
+			c.add("store.dsn", "not used by the bolt backend")
+		}
+	case BackendPostgres:
+		if c.required("store.dsn", col.Store.DSN) && !strings.HasPrefix(col.Store.DSN, "postgres://") && !strings.HasPrefix(col.Store.DSN, "postgresql://") {
+			c.add("store.dsn", "%q is not a PostgreSQL URL; use postgres://user@host:5432/db", col.Store.DSN)
+		}
+		if col.Store.Path != "" {
+			c.add("store.path", "not used by the postgres backend")
+		}
+	default:
+		c.add("store.backend", "%q is not a store backend; use bolt or postgres", col.Store.Backend)
+	}
+}
+
+func (col *Collector) checkOffices(c *checker) map[string]int {
 	if len(col.Offices) == 0 {
 		c.add("offices", "at least one office is required")
 	}
@@ -160,23 +290,96 @@ func (col *Collector) check(c *checker) {
 		}
 		offices[o.ID] = i
 	}
-
-	names := map[string]int{}
-	for i, w := range col.Notify.Webhooks {
-		p := index("notify.webhooks", i)
-		if c.name(key(p, "name"), w.Name) {
-			if j, dup := names[w.Name]; dup {
-				c.add(key(p, "name"), "%q is already the name of notify.webhooks[%d]", w.Name, j)
-			} else {
-				names[w.Name] = i
+	for i, o := range col.Offices {
+		p := index("offices", i)
+		for j, ct := range o.Contacts {
+			cp := index(key(p, "contacts"), j)
+			c.required(key(cp, "name"), ct.Name)
+			if ct.Phone != "" && !phonePattern.MatchString(ct.Phone) {
+				c.add(key(cp, "phone"), "%q is not a phone number; use digits with an optional leading +", ct.Phone)
 			}
 		}
-		c.webURL(key(p, "url"), w.URL)
-		c.durationIn(key(p, "timeout"), w.Timeout, 100*time.Millisecond, 5*time.Minute)
-		for j, o := range w.Offices {
-			if _, ok := offices[o]; !ok && !c.spoiled("offices") {
-				c.add(index(key(p, "offices"), j), "%q is not one of the offices declared under offices", o)
+		switch {
+		case (o.EscalateAfter == 0) != (o.EscalateTo == ""):
+			c.add(key(p, "escalate_to"), "escalate_after and escalate_to go together")
+		case o.EscalateTo == "":
+		case o.EscalateTo == o.ID:
+			c.add(key(p, "escalate_to"), "an office cannot escalate to itself")
+		default:
+			c.knownOffice(key(p, "escalate_to"), o.EscalateTo, offices)
+			c.durationIn(key(p, "escalate_after"), o.EscalateAfter, time.Minute, 7*24*time.Hour)
+		}
+	}
+	return offices
+}
+
+func (c *checker) knownOffice(path, id string, offices map[string]int) {
+	if _, ok := offices[id]; !ok && !c.spoiled("offices") {
+		c.add(path, "%q is not one of the offices declared under offices", id)
+	}
+}
+
+func (col *Collector) checkSites(c *checker) {
+	ids, devices := map[string]int{}, map[string]int{}
+	for i, s := range col.Sites {
+		p := index("sites", i)
+		if c.id(key(p, "id"), s.ID) {
+			if j, dup := ids[s.ID]; dup {
+				c.add(key(p, "id"), "%q is already the id of sites[%d]", s.ID, j)
+			} else {
+				ids[s.ID] = i
 			}
+		}
+		c.required(key(p, "district"), s.District)
+		for j, d := range s.Devices {
+			dp := index(key(p, "devices"), j)
+			if !c.required(dp, d) {
+				continue
+			}
+			if k, dup := devices[d]; dup {
+				c.add(dp, "device %q is already at sites[%d]; a device belongs to one site", d, k)
+			} else {
+				devices[d] = i
+			}
+		}
+	}
+}
+
+func (col *Collector) checkChannels(c *checker, offices map[string]int) {
+	names := map[string]int{}
+	for i, ch := range col.Notify.Channels {
+		p := index("notify.channels", i)
+		if c.name(key(p, "name"), ch.Name) {
+			if j, dup := names[ch.Name]; dup {
+				c.add(key(p, "name"), "%q is already the name of notify.channels[%d]", ch.Name, j)
+			} else {
+				names[ch.Name] = i
+			}
+		}
+		switch ch.Type {
+		case ChannelWebhook, ChannelWeCom, ChannelDingTalk:
+			if c.required(key(p, "url"), ch.URL) {
+				c.webURL(key(p, "url"), ch.URL)
+			}
+			if ch.Topic != "" {
+				c.add(key(p, "topic"), "not used by %s channels", ch.Type)
+			}
+		case ChannelMQTT:
+			if ch.URL != "" {
+				c.add(key(p, "url"), "not used by mqtt channels: they publish on the collector's broker")
+			}
+			if strings.ContainsAny(ch.Topic, "+#") || strings.HasPrefix(ch.Topic, "$") {
+				c.add(key(p, "topic"), "%q is not a topic to publish on: no wildcards, no leading $", ch.Topic)
+			}
+		default:
+			c.add(key(p, "type"), "%q is not a channel type; use webhook, wecom, dingtalk or mqtt", ch.Type)
+		}
+		if ch.Secret != "" && ch.Type != ChannelDingTalk {
+			c.add(key(p, "secret"), "only dingtalk channels sign their requests")
+		}
+		c.durationIn(key(p, "timeout"), ch.Timeout, 100*time.Millisecond, 5*time.Minute)
+		for j, o := range ch.Offices {
+			c.knownOffice(index(key(p, "offices"), j), o, offices)
 		}
 	}
 }
@@ -219,15 +422,29 @@ func (col *Collector) checkPlan(c *checker, i int, p *Plan, pc *checker) {
 		where = c.file
 	}
 	for j, r := range p.Rules {
+		rp := index("rules", j)
+		if c.spoiled("offices") {
+			continue
+		}
+		office := r.Office
+		if office == "" {
+			rt, ok := col.route(r.Category)
+			if !ok {
+				pc.add(key(rp, "category"), "no route under routes in %s takes %s alerts, and the rule names no office", where, r.Category)
+				continue
+			}
+			office = rt.Office
+		}
 		switch {
-		case r.Office == "" || c.spoiled("offices"):
-		case !col.hasOffice(r.Office):
-			pc.add(key(index("rules", j), "office"), "%q is not an office declared in %s", r.Office, where)
-		case len(col.Notify.Webhooks) > 0 && !col.notified(r.Office):
-			// With no webhooks at all, alerts go to the log by choice;
-			// with some, an office none of them serves is a config slip
-			// that would leave its alerts unheard.
-			pc.add(key(index("rules", j), "office"), "no webhook under notify.webhooks in %s receives alerts for office %q", where, r.Office)
+		case !col.hasOffice(office):
+			if r.Office != "" {
+				pc.add(key(rp, "office"), "%q is not an office declared in %s", r.Office, where)
+			}
+		case len(col.Notify.Channels) > 0 && !col.notified(office):
+			// With no channels at all, alerts go to the log and the API
+			// by choice; with some, an office none of them serves is a
+			// config slip that would leave its alerts unheard.
+			pc.add(key(rp, "office"), "no channel under notify.channels in %s carries alerts for office %q", where, office)
 		}
 	}
 	for j := range i {
@@ -238,9 +455,19 @@ func (col *Collector) checkPlan(c *checker, i int, p *Plan, pc *checker) {
 	}
 }
 
-// notified reports whether some webhook receives office's alerts.
+// route returns the first route of category.
+func (col *Collector) route(category string) (Route, bool) {
+	for _, rt := range col.Routes {
+		if rt.Category == category {
+			return rt, true
+		}
+	}
+	return Route{}, false
+}
+
+// notified reports whether some channel carries office's alerts.
 func (col *Collector) notified(office string) bool {
-	for _, w := range col.Notify.Webhooks {
+	for _, w := range col.Notify.Channels {
 		if len(w.Offices) == 0 || slices.Contains(w.Offices, office) {
 			return true
 		}

@@ -81,3 +81,9 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// CST is China Standard Time (UTC+8): plans' dates are CST days.
+var CST = time.FixedZone("CST", 8*3600)
+
+// Time is the start of the day d in China Standard Time.
+func (d Date) Time() time.Time { return d.In(CST) }

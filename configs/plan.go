@@ -8,48 +8,113 @@ import (
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// Plan is one plan file: a set of threshold rules taken from a standard or
-// a district plan, each routed to the office that must act on it.
+// Plan is one plan file: what a district plan or a standard asks of the
+// readings, as data with its source and dates. It holds rules (alerts),
+// targets (how a district stands over a year) and, for an AQI standard,
+// the breakpoint table.
 type Plan struct {
 	ID     string `yaml:"id"`     // required, unique among a collector's plans; [a-z0-9-]{1,64}
 	Title  string `yaml:"title"`  // required; shown to the offices
-	Source string `yaml:"source"` // the document the rules come from; free text
-	// The plan applies from EffectiveFrom (inclusive) to EffectiveTo
-	// (exclusive). Either may be zero for no bound; when both are set,
-	// From must be the earlier.
-	EffectiveFrom Date   `yaml:"effective_from"`
-	EffectiveTo   Date   `yaml:"effective_to"`
-	Rules         []Rule `yaml:"rules"` // at least one
+	Source string `yaml:"source"` // the document the plan comes from; free text
+	// Kind is "plan" (a district's commitment: its targets are goals) or
+	// "standard" (a national or local standard: its targets are limits,
+	// judged by the one in force). Default plan.
+	Kind string `yaml:"kind"`
+	// The plan is in force from EffectiveFrom (inclusive) to EffectiveTo
+	// (exclusive), in China Standard Time; zero means no bound. Readings
+	// are judged by the plans in force on their own date.
+	EffectiveFrom Date `yaml:"effective_from"`
+	EffectiveTo   Date `yaml:"effective_to"`
+	// Scope limits the plan to some devices; rules and targets may narrow
+	// it further. Empty means every device.
+	Scope   Scope    `yaml:"scope"`
+	Rules   []Rule   `yaml:"rules"`
+	Targets []Target `yaml:"targets"`
+	AQI     *AQI     `yaml:"aqi"`
 }
 
-// Rule raises an alert when an aggregate of one quantity over a sliding
-// window rises above a threshold, and clears it when the aggregate falls
-// below ClearBelow.
+// Plan kinds.
+const (
+	KindPlan     = "plan"
+	KindStandard = "standard"
+)
+
+// Rule raises alerts. Which fields apply depends on Kind; a field the kind
+// does not use is an error, so that a misplaced setting is never silently
+// ignored.
 type Rule struct {
 	ID       string             `yaml:"id"`       // required, unique in the plan; [a-z0-9-]{1,64}
 	Title    string             `yaml:"title"`    // required; the alert's headline
-	Quantity telemetry.Quantity `yaml:"quantity"` // required; one of the telemetry Quantity constants
-	Window   Duration           `yaml:"window"`   // required; 1m to 24h
-	// Aggregate is how the window's readings are combined: default mean.
-	Aggregate Aggregate `yaml:"aggregate"`
-	// Above is the threshold, in the quantity's unit: required, > 0.
-	Above float64 `yaml:"above"`
-	// ClearBelow is where an open alert clears: default Above, at most
-	// Above. A gap between the two stops a value hovering at the threshold
-	// from raising alert after alert.
-	ClearBelow float64 `yaml:"clear_below"`
-	// MinSamples is how many readings a window needs before it is judged:
-	// default 1, at least 1.
-	MinSamples int      `yaml:"min_samples"`
-	Office     string   `yaml:"office"`   // required; an office declared in the collector config
-	Severity   Severity `yaml:"severity"` // default warning
+	Kind     RuleKind           `yaml:"kind"`     // default threshold
+	Quantity telemetry.Quantity `yaml:"quantity"` // required
+	// Category routes the alert: dust, air, water, elevator or sensor.
+	// Default from the quantity (pm* dust, water quantities water,
+	// elevator quantities and events elevator).
+	Category string `yaml:"category"`
+	Scope    Scope  `yaml:"scope"` // narrows the plan's scope
+	// EffectiveFrom and EffectiveTo narrow the plan's dates for this rule
+	// (a standard's transition limits, for example).
+	EffectiveFrom Date `yaml:"effective_from"`
+	EffectiveTo   Date `yaml:"effective_to"`
+
+	// Above or Below (exactly one, for threshold, window, period and rate
+	// rules) is the limit, in the quantity's unit (rate: per Per). The
+	// rule breaks when the value is strictly beyond it.
+	Above *float64 `yaml:"above"`
+	Below *float64 `yaml:"below"`
+	// Clear is where an open alert clears (hysteresis): default the limit.
+	// It must not be beyond the limit.
+	Clear *float64 `yaml:"clear"`
+	// For is how long the rule must be broken before it opens (stuck: how
+	// long the value must stay put); ClearFor how long it must be clear
+	// before it resolves by itself. Default 0: at once.
+	For      Duration `yaml:"for"`
+	ClearFor Duration `yaml:"clear_for"`
+
+	Window     Duration   `yaml:"window"`      // window, rate: 1m to 24h
+	Period     PeriodSpec `yaml:"period"`      // period: 15m, 1h, day (or 24h), year; a divisor of a day or year
+	Aggregate  Aggregate  `yaml:"aggregate"`   // window, period: mean (default), max or min
+	MinSamples int        `yaml:"min_samples"` // window, period, rate: readings needed to judge; default 1
+	// AllowedPerDay is how many exceeding periods a day a period rule
+	// tolerates before it opens (construction dust allows one).
+	AllowedPerDay int      `yaml:"allowed_per_day"`
+	Per           Duration `yaml:"per"` // rate: the rate's unit, default 1h
+
+	After     Duration `yaml:"after"`     // silence: no reading for this long (1m to 7d)
+	Tolerance float64  `yaml:"tolerance"` // stuck: the change that counts as moving; default 0
+	Min       *float64 `yaml:"min"`       // range: the lowest possible value
+	Max       *float64 `yaml:"max"`       // range: the highest possible value
+
+	// Office receives the alerts; default: routed by category and scope
+	// (the collector's routes).
+	Office   string   `yaml:"office"`
+	Severity Severity `yaml:"severity"` // default warning (event rules: critical)
 }
+
+// RuleKind names what a rule watches (see package cloud/rules).
+type RuleKind string
+
+// Rule kinds.
+const (
+	Threshold RuleKind = "threshold"
+	Window    RuleKind = "window"
+	Period    RuleKind = "period"
+	Rate      RuleKind = "rate"
+	Event     RuleKind = "event"
+	Silence   RuleKind = "silence"
+	Stuck     RuleKind = "stuck"
+	Range     RuleKind = "range"
+)
 
 // Aggregate names how a rule combines the readings in its window.
 type Aggregate string
 
-// Mean is the arithmetic mean, the only aggregate so far.
-const Mean Aggregate = "mean"
+// Aggregates.
+const (
+	Mean Aggregate = "mean"
+	Max  Aggregate = "max"
+	Min  Aggregate = "min"
+)
 
 // Severity says how urgent a rule's alerts are.
 type Severity string
@@ -61,13 +126,76 @@ const (
 	Critical Severity = "critical"
 )
 
-func quantityList() string {
-	quantities := telemetry.Quantities()
-	s := make([]string, len(quantities))
-	for i, q := range quantities {
-		s[i] = string(q)
+// Categories of alerts, which routes name.
+const (
+	CategoryDust     = "dust"
+	CategoryAir      = "air"
+	CategoryWater    = "water"
+	CategoryElevator = "elevator"
+	CategorySensor   = "sensor"
+)
+
+// Categories lists the categories.
+func Categories() []string {
+	return []string{CategoryDust, CategoryAir, CategoryWater, CategoryElevator, CategorySensor}
+}
+
+// CategoryOf is the default category of a quantity's alerts.
+func CategoryOf(q telemetry.Quantity) string {
+	switch q {
+	case telemetry.PM1, telemetry.PM2_5, telemetry.PM4, telemetry.PM10:
+		return CategoryDust
+	case telemetry.Distance, telemetry.WaterLevel, telemetry.LoopCurrent, telemetry.Rainfall:
+		return CategoryWater
+	case telemetry.Temperature, telemetry.Humidity:
+		return CategoryAir
 	}
-	return strings.Join(s, ", ")
+	return CategoryElevator
+}
+
+// Target is a yearly measure of a district against a plan or a standard:
+// the year-to-date mean of a pollutant, or the good-day rate.
+type Target struct {
+	ID     string   `yaml:"id"`     // required, unique in the plan
+	Title  string   `yaml:"title"`  // required
+	Metric string   `yaml:"metric"` // pm2_5_mean, pm10_mean or good_day_rate
+	Max    *float64 `yaml:"max"`    // the metric must not be above (means, µg/m³)
+	Min    *float64 `yaml:"min"`    // the metric must not be below (rates, 0–1)
+	Scope  Scope    `yaml:"scope"`
+	// EffectiveFrom and EffectiveTo narrow the plan's dates (a standard's
+	// transition limit and its final one).
+	EffectiveFrom Date `yaml:"effective_from"`
+	EffectiveTo   Date `yaml:"effective_to"`
+}
+
+// Target metrics.
+const (
+	MetricPM25Mean    = "pm2_5_mean"
+	MetricPM10Mean    = "pm10_mean"
+	MetricGoodDayRate = "good_day_rate"
+)
+
+// AQI is an air-quality-index standard's breakpoint table (HJ 633): for
+// each pollutant, ascending [concentration, IAQI] pairs starting at
+// [0, 0]. It is in force over the plan's dates.
+type AQI struct {
+	Name       string                              `yaml:"name"` // required, e.g. "HJ 633-2026"
+	Pollutants map[telemetry.Quantity][][2]float64 `yaml:"pollutants"`
+}
+
+// Scope selects devices by where they are (the collector's sites). Fields
+// combine with AND, the entries of one field with OR; an empty scope
+// selects every device.
+type Scope struct {
+	Districts []string `yaml:"districts"`
+	Sites     []string `yaml:"sites"`
+	Tags      []string `yaml:"tags"`
+	Devices   []string `yaml:"devices"`
+}
+
+// IsZero reports whether s selects every device.
+func (s Scope) IsZero() bool {
+	return len(s.Districts)+len(s.Sites)+len(s.Tags)+len(s.Devices) == 0
 }
 
 // LoadPlan reads, decodes, completes and validates the plan at path. The
@@ -94,13 +222,13 @@ func loadPlan(path string, r *report) (*Plan, *checker, error) {
 		return nil, nil, err
 	}
 	if !c.broken {
-		p.setDefaults(c)
+		p.setDefaults()
 		p.check(c)
 	}
 	return p, c, nil
 }
 
-// Validate checks p, with no defaults applied, and returns an *Error
+// Validate checks p, with its defaults applied, and returns an *Error
 // listing its problems by path.
 func (p *Plan) Validate() error {
 	var r report
@@ -108,78 +236,92 @@ func (p *Plan) Validate() error {
 	return r.err()
 }
 
-func (p *Plan) setDefaults(c *checker) {
+func (p *Plan) setDefaults() {
+	if p.Kind == "" {
+		p.Kind = KindPlan
+	}
 	for i := range p.Rules {
-		r, rp := &p.Rules[i], index("rules", i)
-		if r.Aggregate == "" {
+		r := &p.Rules[i]
+		if r.Kind == "" {
+			r.Kind = Threshold
+		}
+		if r.Category == "" {
+			r.Category = CategoryOf(r.Quantity)
+		}
+		if r.Aggregate == "" && (r.Kind == Window || r.Kind == Period) {
 			r.Aggregate = Mean
 		}
-		if !c.has(key(rp, "clear_below")) {
-			r.ClearBelow = r.Above
-		}
-		if !c.has(key(rp, "min_samples")) {
+		if r.MinSamples == 0 {
 			r.MinSamples = 1
+		}
+		if r.Per == 0 && r.Kind == Rate {
+			r.Per = Duration(time.Hour)
+		}
+		if r.Clear == nil {
+			if r.Above != nil {
+				r.Clear = ptr(*r.Above)
+			} else if r.Below != nil {
+				r.Clear = ptr(*r.Below)
+			}
 		}
 		if r.Severity == "" {
 			r.Severity = Warning
-		}
-	}
-}
-
-func (p *Plan) check(c *checker) {
-	c.id("id", p.ID)
-	c.required("title", p.Title)
-	if !p.EffectiveFrom.IsZero() && !p.EffectiveTo.IsZero() && !p.EffectiveFrom.Before(p.EffectiveTo) {
-		c.add("effective_to", "%v is not after effective_from (%v)", p.EffectiveTo, p.EffectiveFrom)
-	}
-	if len(p.Rules) == 0 {
-		c.add("rules", "at least one rule is required")
-	}
-	ids := map[string]int{}
-	for i, r := range p.Rules {
-		rp := index("rules", i)
-		if c.id(key(rp, "id"), r.ID) {
-			if j, dup := ids[r.ID]; dup {
-				c.add(key(rp, "id"), "%q is already the id of rules[%d]", r.ID, j)
-			} else {
-				ids[r.ID] = i
+			if r.Kind == Event {
+				r.Severity = Critical
 			}
 		}
-		r.check(c, rp)
 	}
 }
 
-func (r Rule) check(c *checker, rp string) {
-	c.required(key(rp, "title"), r.Title)
-	if c.required(key(rp, "quantity"), string(r.Quantity)) && r.Quantity.Unit() == "" {
-		c.add(key(rp, "quantity"), "%q is not a known quantity; use one of %s", r.Quantity, quantityList())
+func ptr(v float64) *float64 { return &v }
+
+// Limit returns the rule's limit and whether it is a lower one.
+func (r Rule) Limit() (limit float64, below bool) {
+	if r.Below != nil {
+		return *r.Below, true
 	}
-	if r.Window == 0 && !c.has(key(rp, "window")) {
-		c.add(key(rp, "window"), "required")
-	} else {
-		c.durationIn(key(rp, "window"), r.Window, time.Minute, 24*time.Hour)
+	if r.Above != nil {
+		return *r.Above, false
 	}
-	if r.Aggregate != Mean {
-		c.add(key(rp, "aggregate"), "%q is not a supported aggregate; use %s", r.Aggregate, Mean)
+	return 0, false
+}
+
+// In reports whether the day holding t (China Standard Time) is within
+// [from, to).
+func inDates(from, to Date, t time.Time) bool {
+	return (from.IsZero() || !t.Before(from.Time())) && (to.IsZero() || t.Before(to.Time()))
+}
+
+// Span returns the rule's force as instants: the later start and the
+// earlier end of the plan's and the rule's dates; zero means unbounded.
+func (p *Plan) Span(from, to Date) (time.Time, time.Time) {
+	f, t := p.EffectiveFrom, p.EffectiveTo
+	if !from.IsZero() && (f.IsZero() || f.Time().Before(from.Time())) {
+		f = from
 	}
-	aboveOK := false
-	if !c.has(key(rp, "above")) {
-		c.add(key(rp, "above"), "required")
-	} else if c.finite(key(rp, "above"), r.Above) {
-		if aboveOK = r.Above > 0; !aboveOK {
-			c.add(key(rp, "above"), "%v must be greater than 0", r.Above)
-		}
+	if !to.IsZero() && (t.IsZero() || to.Time().Before(t.Time())) {
+		t = to
 	}
-	if c.finite(key(rp, "clear_below"), r.ClearBelow) && aboveOK && r.ClearBelow > r.Above {
-		c.add(key(rp, "clear_below"), "%v is above the threshold (above: %v); an alert clears at or below it", r.ClearBelow, r.Above)
+	var ft, tt time.Time
+	if !f.IsZero() {
+		ft = f.Time()
 	}
-	if r.MinSamples < 1 {
-		c.add(key(rp, "min_samples"), "%d must be at least 1", r.MinSamples)
+	if !t.IsZero() {
+		tt = t.Time()
 	}
-	c.required(key(rp, "office"), r.Office)
-	switch r.Severity {
-	case Info, Warning, Critical:
-	default:
-		c.add(key(rp, "severity"), "%q is not a severity; use info, warning or critical", r.Severity)
+	return ft, tt
+}
+
+// InForce reports whether target tg of p is in force on t's date.
+func (p *Plan) InForce(from, to Date, t time.Time) bool {
+	return inDates(p.EffectiveFrom, p.EffectiveTo, t) && inDates(from, to, t)
+}
+
+func quantityList() string {
+	quantities := telemetry.Quantities()
+	s := make([]string, len(quantities))
+	for i, q := range quantities {
+		s[i] = string(q)
 	}
+	return strings.Join(s, ", ")
 }

@@ -155,6 +155,7 @@ func (t *translator) findLast(line int, k string) *entry {
 var (
 	durationType = reflect.TypeFor[Duration]()
 	dateType     = reflect.TypeFor[Date]()
+	periodType   = reflect.TypeFor[PeriodSpec]()
 )
 
 // want describes the Go type t (named name) in the config's own terms.
@@ -164,6 +165,8 @@ func want(t reflect.Type, name string) string {
 		return "a duration such as 5s, 15m or 1h30m"
 	case dateType:
 		return "a date such as 2016-08-01"
+	case periodType:
+		return "a period such as 15m, 1h, day or year"
 	case nil:
 		return name
 	}
