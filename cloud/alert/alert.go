@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/xiuhua/xiuhua/cloud/notify"
@@ -17,51 +19,126 @@ import (
 // Store is what the manager needs from the collector's store.
 type Store interface {
 	PutAlert(ctx context.Context, a store.Alert) error
-	Alerts(ctx context.Context) ([]store.Alert, error)
+	Alert(ctx context.Context, id string) (store.Alert, error)
+	Alerts(ctx context.Context, q store.AlertQuery) ([]store.Alert, error)
 }
 
-// Sender delivers alert messages (the notifier).
+// Sender queues alert messages durably (the notifier).
 type Sender interface {
-	Send(m notify.Message)
+	Send(ctx context.Context, m notify.Message) error
 }
+
+// Office is an office as the manager routes to it.
+type Office struct {
+	ID, Name string
+	Contacts []notify.Contact
+	// EscalateAfter and EscalateTo: an alert of this office not
+	// acknowledged within EscalateAfter of reaching it goes on to
+	// EscalateTo. Zero: never escalated further.
+	EscalateAfter time.Duration
+	EscalateTo    string
+}
+
+// Place is where a device is.
+type Place struct{ Site, District string }
+
+// Opts configures a manager.
+type Opts struct {
+	Offices []Office
+	// Route names the office for an alert of rule r on device (a rule's
+	// own office, or the collector's routes by category and scope).
+	Route func(r *rules.Rule, device string) string
+	Place func(device string) Place // nil: no places
+	// A stream whose rule opens FlapOpens times within FlapWindow is
+	// flapping: further openings fold into its last alert (counted in
+	// Flaps) and are told once, as a summary. Defaults 3 and 1 h.
+	FlapOpens  int
+	FlapWindow time.Duration
+	Now        func() time.Time // the collector's clock; nil: time.Now
+}
+
+// Errors of Ack and Resolve.
+var (
+	ErrNotFound = store.ErrNotFound
+	// ErrResolved is returned when acknowledging an alert already resolved.
+	ErrResolved = errors.New("alert: already resolved")
+)
 
 type streamKey struct {
 	plan, rule, device, sensor string
 }
 
-// Manager owns the open alerts. It is not safe for concurrent use: the
-// collector calls it from its ingest goroutine.
+func keyOf(a store.Alert) streamKey { return streamKey{a.Plan, a.Rule, a.Device, a.Sensor} }
+
+// Manager owns the alerts' lifecycle: open → acknowledged → resolved,
+// routing, escalation and flap suppression. It is safe for concurrent
+// use: ingest applies transitions while the API acknowledges.
 type Manager struct {
-	st   Store
-	out  Sender
-	open map[streamKey]store.Alert
+	mu      sync.Mutex
+	st      Store
+	out     Sender
+	o       Opts
+	offices map[string]Office
+	// active holds the alerts not resolved, by stream.
+	active map[streamKey]store.Alert
 	// known holds the id of every alert stored, so that replaying
 	// readings (a collector restart) cannot raise one a second time.
 	known map[string]bool
+	// opens holds each stream's recent openings (collector clock), at
+	// most FlapOpens of them, and last its newest alert's id.
+	opens map[streamKey][]time.Time
+	last  map[streamKey]string
 }
 
-// New loads the open alerts from st.
-func New(ctx context.Context, st Store, out Sender) (*Manager, error) {
-	all, err := st.Alerts(ctx)
+// New loads the alerts from st.
+func New(ctx context.Context, st Store, out Sender, opts Opts) (*Manager, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.FlapOpens <= 0 {
+		opts.FlapOpens = 3
+	}
+	if opts.FlapWindow <= 0 {
+		opts.FlapWindow = time.Hour
+	}
+	if opts.Place == nil {
+		opts.Place = func(string) Place { return Place{} }
+	}
+	all, err := st.Alerts(ctx, store.AlertQuery{})
 	if err != nil {
 		return nil, fmt.Errorf("alert: load: %w", err)
 	}
-	m := &Manager{st: st, out: out, open: make(map[streamKey]store.Alert), known: make(map[string]bool, len(all))}
+	m := &Manager{st: st, out: out, o: opts, offices: map[string]Office{},
+		active: map[streamKey]store.Alert{}, known: make(map[string]bool, len(all)),
+		opens: map[streamKey][]time.Time{}, last: map[streamKey]string{}}
+	for _, o := range opts.Offices {
+		m.offices[o.ID] = o
+	}
+	// Alerts come newest first: the first of a stream is its last.
 	for _, a := range all {
 		m.known[a.ID] = true
-		if a.State == store.Open {
-			m.open[streamKey{a.Plan, a.Rule, a.Device, a.Sensor}] = a
+		k := keyOf(a)
+		if _, ok := m.last[k]; !ok {
+			m.last[k] = a.ID
+		}
+		if a.State != store.Resolved {
+			if _, ok := m.active[k]; !ok {
+				m.active[k] = a
+			}
 		}
 	}
 	return m, nil
 }
 
-// Open returns the alerts open now.
-func (m *Manager) Open() []store.Alert {
-	out := make([]store.Alert, 0, len(m.open))
-	for _, a := range m.open {
+// Active returns the alerts not resolved.
+func (m *Manager) Active() []store.Alert {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]store.Alert, 0, len(m.active))
+	for _, a := range m.active {
 		out = append(out, a)
 	}
+	slices.SortFunc(out, func(a, b store.Alert) int { return b.Opened.Compare(a.Opened) })
 	return out
 }
 
@@ -76,69 +153,250 @@ func ID(plan, rule, device, sensor string, opened time.Time) string {
 	return hex.EncodeToString(h.Sum(nil)[:10])
 }
 
-// Apply records the transitions and notifies. A store error is returned;
-// transitions after the failing one are not applied.
+// Apply records the transitions and tells the offices. A store or queue
+// error is returned; transitions after the failing one are not applied.
 func (m *Manager) Apply(ctx context.Context, trs []rules.Transition) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for _, tr := range trs {
-		r := tr.Rule
-		k := streamKey{r.Plan, r.ID, tr.Device, tr.Sensor}
-		var a store.Alert
-		var event string
-		switch tr.Kind {
-		case rules.Opened:
-			if _, dup := m.open[k]; dup || m.known[ID(r.Plan, r.ID, tr.Device, tr.Sensor, tr.Time)] {
-				continue
-			}
-			a = store.Alert{
-				ID: ID(r.Plan, r.ID, tr.Device, tr.Sensor, tr.Time), Rule: r.ID, Plan: r.Plan,
-				Device: tr.Device, Sensor: tr.Sensor, Quantity: r.Quantity, Office: r.Office,
-				Severity: r.Severity, State: store.Open, Opened: tr.Time.UTC(), Value: round(tr.Value),
-				Limit: r.Above, Unit: r.Quantity.Unit(),
-				Message: fmt.Sprintf("%s: %s %s mean over %v is %.1f %s, above %.1f (%d readings)",
-					r.Title, tr.Device, r.Quantity, window(r.Window), tr.Value, r.Quantity.Unit(), r.Above, tr.Samples),
-			}
-			event = "alert.opened"
-		case rules.Cleared:
-			open, ok := m.open[k]
-			if !ok {
-				continue
-			}
-			a = open
-			at := tr.Time.UTC()
-			a.State, a.Resolved, a.Value = store.Resolved, &at, round(tr.Value)
-			a.Message = fmt.Sprintf("%s: %s %s mean over %v is back to %.1f %s (clears at %.1f)",
-				r.Title, tr.Device, r.Quantity, window(r.Window), tr.Value, r.Quantity.Unit(), r.ClearBelow)
-			event = "alert.resolved"
-		default:
-			continue
-		}
-		if err := m.st.PutAlert(ctx, a); err != nil {
-			return fmt.Errorf("alert: store %s: %w", a.ID, err)
-		}
-		m.known[a.ID] = true
-		if a.State == store.Open {
-			m.open[k] = a
+		var err error
+		if tr.Change == rules.Opened {
+			err = m.open(ctx, tr)
 		} else {
-			delete(m.open, k)
+			err = m.clear(ctx, tr)
 		}
-		m.out.Send(notify.Message{Key: a.ID + ":" + a.State, Event: event, Alert: a})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func round(v float64) float64 {
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 2, 64), 64)
-	return f
+func (m *Manager) open(ctx context.Context, tr rules.Transition) error {
+	r := tr.Rule
+	k := streamKey{r.Plan, r.ID, tr.Device, tr.Sensor}
+	id := ID(r.Plan, r.ID, tr.Device, tr.Sensor, tr.Time)
+	if _, dup := m.active[k]; dup || m.known[id] {
+		return nil
+	}
+	if tr.Retrospective {
+		overlaps, err := m.overlaps(ctx, k, tr.Since)
+		if err != nil || overlaps {
+			return err
+		}
+	}
+	now := m.o.Now()
+	if !tr.Retrospective {
+		if folded, err := m.fold(ctx, k, now, tr); folded || err != nil {
+			return err
+		}
+	}
+	place := m.o.Place(tr.Device)
+	a := store.Alert{
+		ID: id, Rule: r.ID, Kind: string(r.Kind), Plan: r.Plan, Category: r.Category,
+		Device: tr.Device, Sensor: tr.Sensor, Quantity: r.Quantity, Site: place.Site, District: place.District,
+		Office: m.o.Route(r, tr.Device), Severity: r.Severity, State: store.Open,
+		Opened: tr.Time.UTC(), Raised: now.UTC(), Retrospective: tr.Retrospective,
+		Value: round(tr.Value), Limit: limitOf(r), Unit: unitOf(r), Message: openMessage(tr),
+	}
+	if err := m.tell(ctx, notify.EventOpened, a, "", a.Office); err != nil {
+		return err
+	}
+	if err := m.put(ctx, a); err != nil {
+		return err
+	}
+	m.last[k] = a.ID
+	return nil
 }
 
-// window writes a rule window the way plans do: "15m", not "15m0s".
-func window(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
+// fold applies flap suppression: when the stream has opened FlapOpens
+// times within FlapWindow, this opening re-opens its last alert instead
+// of raising a new one, and the first fold is told as a summary.
+func (m *Manager) fold(ctx context.Context, k streamKey, now time.Time, tr rules.Transition) (bool, error) {
+	recent := m.opens[k][:0]
+	for _, t := range m.opens[k] {
+		if now.Sub(t) < m.o.FlapWindow {
+			recent = append(recent, t)
+		}
 	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
+	flapping := len(recent) >= m.o.FlapOpens
+	if !flapping {
+		m.opens[k] = append(recent, now)
+		return false, nil
 	}
-	return s
+	m.opens[k] = append(recent[1:], now)
+	lastID, ok := m.last[k]
+	if !ok {
+		return false, nil
+	}
+	a, err := m.st.Alert(ctx, lastID)
+	if err != nil {
+		return false, fmt.Errorf("alert: flapping %s: %w", lastID, err)
+	}
+	a.Flaps++
+	a.State, a.Resolved, a.ResolvedBy = store.Open, nil, ""
+	a.Value = round(tr.Value)
+	if a.Flaps == 1 {
+		note := fmt.Sprintf("flapping: opened %d times within %v; further openings are folded into this alert", m.o.FlapOpens+1, m.o.FlapWindow)
+		if err := m.tell(ctx, notify.EventFlapping, a, note, a.Office); err != nil {
+			return false, err
+		}
+	}
+	return true, m.put(ctx, a)
+}
+
+// overlaps reports whether an alert of the stream already covers an
+// episode that began at since: a retrospective alert must not raise again
+// what was raised live.
+func (m *Manager) overlaps(ctx context.Context, k streamKey, since time.Time) (bool, error) {
+	as, err := m.st.Alerts(ctx, store.AlertQuery{Device: k.device, Plan: k.plan})
+	if err != nil {
+		return false, fmt.Errorf("alert: %w", err)
+	}
+	for _, a := range as {
+		if a.Rule == k.rule && a.Sensor == k.sensor && (a.Resolved == nil || a.Resolved.After(since)) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (m *Manager) clear(ctx context.Context, tr rules.Transition) error {
+	r := tr.Rule
+	k := streamKey{r.Plan, r.ID, tr.Device, tr.Sensor}
+	a, ok := m.active[k]
+	if !ok {
+		return nil
+	}
+	at := tr.Time.UTC()
+	a.State, a.Resolved, a.ResolvedBy, a.Value = store.Resolved, &at, "auto", round(tr.Value)
+	a.Message = clearMessage(tr)
+	if err := m.tell(ctx, notify.EventResolved, a, "", m.audience(a)...); err != nil {
+		return err
+	}
+	return m.put(ctx, a)
+}
+
+// Ack acknowledges the alert id on behalf of by. Acknowledging twice is
+// not an error; acknowledging a resolved alert is ErrResolved.
+func (m *Manager) Ack(ctx context.Context, id, by string) (store.Alert, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, err := m.st.Alert(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	switch a.State {
+	case store.Resolved:
+		return a, ErrResolved
+	case store.Acknowledged:
+		return a, nil
+	}
+	now := m.o.Now().UTC()
+	a.State, a.AckedAt, a.AckedBy = store.Acknowledged, &now, by
+	if err := m.tell(ctx, notify.EventAcknowledged, a, "", m.audience(a)...); err != nil {
+		return a, err
+	}
+	return a, m.put(ctx, a)
+}
+
+// Resolve resolves the alert id by hand. Resolving twice is not an error.
+// A rule whose condition persists raises again only after it has cleared.
+func (m *Manager) Resolve(ctx context.Context, id, by string) (store.Alert, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, err := m.st.Alert(ctx, id)
+	if err != nil || a.State == store.Resolved {
+		return a, err
+	}
+	now := m.o.Now().UTC()
+	a.State, a.Resolved, a.ResolvedBy = store.Resolved, &now, by
+	if err := m.tell(ctx, notify.EventResolved, a, "resolved by "+by, m.audience(a)...); err != nil {
+		return a, err
+	}
+	return a, m.put(ctx, a)
+}
+
+// Tick escalates, at now on the collector's clock, every live alert not
+// acknowledged within its current office's EscalateAfter.
+func (m *Manager) Tick(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.o.Now().UTC()
+	for _, a := range m.active {
+		if a.State != store.Open || a.Retrospective {
+			continue
+		}
+		cur, since := a.Office, a.Raised
+		if n := len(a.Escalated); n > 0 {
+			cur, since = a.Escalated[n-1], *a.EscalatedAt
+		}
+		o := m.offices[cur]
+		next := o.EscalateTo
+		if o.EscalateAfter <= 0 || next == "" || next == a.Office || slices.Contains(a.Escalated, next) || now.Sub(since) < o.EscalateAfter {
+			continue
+		}
+		a.Escalation++
+		a.Escalated = append(slices.Clone(a.Escalated), next)
+		a.EscalatedAt = &now
+		note := fmt.Sprintf("not acknowledged by %s within %v", m.name(cur), o.EscalateAfter)
+		if err := m.tell(ctx, notify.EventEscalated, a, note, next); err != nil {
+			return err
+		}
+		if err := m.put(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// audience is every office that has been told of a: its own and those it
+// was escalated to.
+func (m *Manager) audience(a store.Alert) []string {
+	return append([]string{a.Office}, a.Escalated...)
+}
+
+func (m *Manager) name(office string) string {
+	if o, ok := m.offices[office]; ok && o.Name != "" {
+		return o.Name
+	}
+	return office
+}
+
+// tell queues one message per office, durably, before the alert itself is
+// stored: a crash in between leaves a message whose alert is raised again
+// on replay with the same id and so the same key, which the queue drops.
+func (m *Manager) tell(ctx context.Context, event string, a store.Alert, note string, offices ...string) error {
+	for _, office := range offices {
+		key := a.ID + ":" + event
+		switch event {
+		case notify.EventEscalated:
+			key += ":" + strconv.Itoa(a.Escalation)
+		case notify.EventFlapping, notify.EventOpened:
+			key += ":" + strconv.Itoa(a.Flaps)
+		}
+		key += ":" + office
+		o := m.offices[office]
+		msg := notify.Message{Key: key, Event: event, Alert: a, Office: office, OfficeName: m.name(office), Contacts: o.Contacts, Note: note}
+		if err := m.out.Send(ctx, msg); err != nil {
+			return fmt.Errorf("alert: notify %s: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
+func (m *Manager) put(ctx context.Context, a store.Alert) error {
+	if err := m.st.PutAlert(ctx, a); err != nil {
+		return fmt.Errorf("alert: store %s: %w", a.ID, err)
+	}
+	m.known[a.ID] = true
+	k := keyOf(a)
+	if a.State == store.Resolved {
+		if cur, ok := m.active[k]; ok && cur.ID == a.ID {
+			delete(m.active, k)
+		}
+	} else {
+		m.active[k] = a
+	}
+	return nil
 }

@@ -1,6 +1,12 @@
-// Package alert turns rule transitions into alerts with a lifecycle
-// (open → resolved), keeps them in the store, and hands each change to the
-// notifier. Alert ids are deterministic: the same rule, stream and opening
-// time always give the same id, so replaying readings cannot mint a
-// second alert for one event.
+// Package alert owns the alerts' lifecycle: a rule's transitions open and
+// resolve alerts (open → acknowledged → resolved), each routed to an
+// office and told through the durable notifier; alerts nobody
+// acknowledges are escalated along the offices' chain; a stream that
+// opens and clears too often is folded into one alert (flap suppression);
+// alerts found in late data are raised as retrospective, never twice.
+//
+// Ids are deterministic (rule, stream, opening time), and every message
+// is queued before its alert is stored, with an idempotency key derived
+// from the id: a crash between the two replays into the same key, which
+// the queue keeps once.
 package alert
