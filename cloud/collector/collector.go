@@ -17,6 +17,7 @@ import (
 	"github.com/xiuhua/xiuhua/cloud/rules"
 	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/cloud/store/bolt"
+	"github.com/xiuhua/xiuhua/cloud/store/postgres"
 	"github.com/xiuhua/xiuhua/cloud/web"
 	"github.com/xiuhua/xiuhua/configs"
 	"github.com/xiuhua/xiuhua/telemetry"
@@ -35,12 +36,18 @@ type Opts struct {
 
 // Collector is the cloud side of Xiuhua.
 type Collector struct {
-	cfg    *configs.Collector
-	log    *slog.Logger
-	now    func() time.Time
-	ln     net.Listener
-	engine *rules.Engine
-	reg    *registry.Registry
+	cfg   *configs.Collector
+	log   *slog.Logger
+	now   func() time.Time
+	ln    net.Listener
+	plans *planner
+	reg   *registry.Registry
+
+	// engineMu serialises the rule engine: ingest observes, the ticker
+	// ticks and replays late data.
+	engineMu sync.Mutex
+	engine   *rules.Engine
+	late     []rules.Late // spans waiting for a replay, merged per rule and stream
 
 	ready chan struct{} // closed once Run has opened the store and the API
 	mu    sync.Mutex
@@ -55,7 +62,8 @@ func New(cfg *configs.Collector, opts Opts) (*Collector, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	engine, err := rules.New(RulesFromPlans(cfg.Plans))
+	plans := newPlanner(cfg)
+	engine, err := rules.New(RulesFromPlans(cfg.Plans), plans.applies)
 	if err != nil {
 		return nil, fmt.Errorf("collector: %w", err)
 	}
@@ -69,23 +77,8 @@ func New(cfg *configs.Collector, opts Opts) (*Collector, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Collector{cfg: cfg, log: log, now: now, ln: ln, engine: engine, ready: make(chan struct{}),
+	return &Collector{cfg: cfg, log: log, now: now, ln: ln, engine: engine, plans: plans, ready: make(chan struct{}),
 		reg: registry.New(&registry.Opts{Now: now, Logger: log})}, nil
-}
-
-// RulesFromPlans flattens the plans' rules for the engine.
-func RulesFromPlans(plans []*configs.Plan) []rules.Rule {
-	var out []rules.Rule
-	for _, p := range plans {
-		for _, r := range p.Rules {
-			out = append(out, rules.Rule{
-				Plan: p.ID, ID: r.ID, Title: r.Title, Quantity: r.Quantity, Window: r.Window.D(),
-				Above: r.Above, ClearBelow: r.ClearBelow, MinSamples: r.MinSamples,
-				Office: r.Office, Severity: string(r.Severity),
-			})
-		}
-	}
-	return out
 }
 
 // HTTPAddr is the address the API listens on.
@@ -97,30 +90,42 @@ func (c *Collector) Ready() <-chan struct{} { return c.ready }
 // Run serves until ctx ends.
 func (c *Collector) Run(ctx context.Context) error {
 	defer c.ln.Close()
-	st, err := bolt.Open(c.cfg.Store.Path, nil)
+	st, err := c.openStore(ctx)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
 	defer st.Close()
 
-	notifier := notify.New(notify.Opts{Webhooks: webhooks(c.cfg.Notify.Webhooks), Logger: c.log})
-	alerts, err := alert.New(ctx, st, notifier)
+	link := &mqttLink{}
+	notifier, err := notify.New(st, notify.Opts{Channels: c.plans.channels(), Publisher: link, Logger: c.log, Now: c.now})
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
-	for _, a := range alerts.Open() {
+	alerts, err := alert.New(ctx, st, notifier, alert.Opts{
+		Offices: c.plans.offices(), Route: c.plans.route, Place: c.plans.place,
+		FlapOpens: c.cfg.Alerts.FlapOpens, FlapWindow: c.cfg.Alerts.FlapWindow.D(), Now: c.now,
+	})
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	for _, a := range alerts.Active() {
 		c.engine.MarkOpen(a.Plan, a.Rule, rules.Stream{Device: a.Device, Sensor: a.Sensor})
 	}
 	if err := c.warmWindows(ctx, st, alerts); err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
 	observe := func(ctx context.Context, device string, recs []telemetry.Record) error {
-		return alerts.Apply(ctx, c.engine.Observe(device, recs))
+		c.engineMu.Lock()
+		trs, late := c.engine.Observe(device, recs)
+		for _, l := range late {
+			c.addLate(l)
+		}
+		c.engineMu.Unlock()
+		return alerts.Apply(ctx, trs)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	link := &mqttLink{}
 	ing := ingest.New(st, link, observe, ingest.Opts{Logger: c.log, Now: c.now})
 	// Statuses and heartbeats are small and go straight to the registry;
 	// only batches wait in ingest's queue for the store.
@@ -143,7 +148,8 @@ func (c *Collector) Run(ctx context.Context) error {
 	c.ing, c.link = ing, link
 	c.mu.Unlock()
 
-	api := web.New(st, &web.Opts{Logger: c.log, Health: c.health, States: c.reg})
+	api := web.New(st, &web.Opts{Logger: c.log, Health: c.health, States: c.reg, Lifecycle: alerts,
+		Plans: c.cfg.Plans, Compliance: c.plans.compliance(st, c.now)})
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 
 	var (
@@ -159,7 +165,13 @@ func (c *Collector) Run(ctx context.Context) error {
 		errMu.Unlock()
 		cancel()
 	}
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		if err := c.tick(ctx, st, alerts); err != nil {
+			fail(err)
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		if err := ing.Run(ctx); err != nil {
@@ -177,7 +189,7 @@ func (c *Collector) Run(ctx context.Context) error {
 		}
 	}()
 	c.log.Info("collector: started", "http", c.HTTPAddr(), "broker", c.cfg.MQTT.Broker, "store", c.cfg.Store.Path,
-		"rules", len(c.engine.Rules()), "webhooks", len(c.cfg.Notify.Webhooks))
+		"rules", len(c.engine.Rules()), "channels", len(c.cfg.Notify.Channels))
 	close(c.ready)
 
 	<-ctx.Done()
@@ -215,6 +227,99 @@ func (c *Collector) IngestStats() ingest.Stats {
 // RegistryStats returns the device registry's counters.
 func (c *Collector) RegistryStats() registry.Stats { return c.reg.Stats() }
 
+func (c *Collector) openStore(ctx context.Context) (store.Store, error) {
+	switch c.cfg.Store.Backend {
+	case configs.BackendPostgres:
+		return postgres.Open(ctx, c.cfg.Store.DSN, &postgres.Opts{Logger: c.log})
+	default:
+		return bolt.Open(c.cfg.Store.Path, nil)
+	}
+}
+
+// TickEvery is how often the collector judges what time alone changes
+// (silent streams, periods that ended, escalations) and replays late data.
+const TickEvery = time.Second
+
+// tick runs until ctx ends.
+func (c *Collector) tick(ctx context.Context, st store.Store, alerts *alert.Manager) error {
+	t := time.NewTicker(TickEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		c.engineMu.Lock()
+		trs := c.engine.Tick(c.now())
+		late := c.late
+		c.late = nil
+		c.engineMu.Unlock()
+		if err := alerts.Apply(ctx, trs); err != nil {
+			return err
+		}
+		for _, l := range late {
+			if err := c.replay(ctx, st, alerts, l); err != nil {
+				return err
+			}
+		}
+		if err := alerts.Tick(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *Collector) addLate(l rules.Late) {
+	for i := range c.late {
+		if c.late[i].Rule == l.Rule && c.late[i].Stream == l.Stream {
+			c.late[i].From = minTime(c.late[i].From, l.From)
+			c.late[i].To = maxTime(c.late[i].To, l.To)
+			return
+		}
+	}
+	c.late = append(c.late, l)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// replay judges a late span from the stored readings around it and
+// applies what it finds as retrospective alerts. An episode still open at
+// the end of the span is left open for the live state to clear.
+func (c *Collector) replay(ctx context.Context, st store.Store, alerts *alert.Manager, l rules.Late) error {
+	from, to := l.Span()
+	var recs []telemetry.Record
+	for {
+		page, err := st.Readings(ctx, store.ReadingQuery{Device: l.Stream.Device, From: from, To: to, Limit: store.MaxLimit})
+		if err != nil {
+			return fmt.Errorf("collector: replay: %w", err)
+		}
+		recs = append(recs, page...)
+		if len(page) < store.MaxLimit {
+			break
+		}
+		from = page[len(page)-1].Time.Add(time.Millisecond)
+	}
+	c.engineMu.Lock()
+	trs := c.engine.Replay(l, recs)
+	if n := len(trs); n > 0 && trs[n-1].Change == rules.Opened {
+		c.engine.MarkOpen(l.Rule.Plan, l.Rule.ID, l.Stream)
+	}
+	c.engineMu.Unlock()
+	return alerts.Apply(ctx, trs)
+}
+
 // warmWindows replays each device's readings of the longest rule window
 // into the engine, so that a restart neither forgets a rising average nor
 // raises again an alert that is open. The transitions the replay finds are
@@ -222,10 +327,17 @@ func (c *Collector) RegistryStats() registry.Stats { return c.reg.Stats() }
 // while the collector was down is real, and the alert manager skips those
 // it already holds (ids are deterministic), so nothing is notified twice.
 func (c *Collector) warmWindows(ctx context.Context, st store.Store, alerts *alert.Manager) error {
+	// The longest span any rule judges, a day at most: a year-to-date
+	// rule restarts its average from the last day (see the note in
+	// doc.go).
 	var longest time.Duration
 	for _, r := range c.engine.Rules() {
-		longest = max(longest, r.Window)
+		longest = max(longest, r.Window+r.For, r.After, r.ClearFor)
+		if r.Kind == rules.Period {
+			longest = 24 * time.Hour
+		}
 	}
+	longest = min(longest, 24*time.Hour)
 	if longest == 0 {
 		return nil
 	}
@@ -244,7 +356,10 @@ func (c *Collector) warmWindows(ctx context.Context, st store.Store, alerts *ale
 			if err != nil {
 				return err
 			}
-			if err := alerts.Apply(ctx, c.engine.Observe(d.ID, recs)); err != nil {
+			c.engineMu.Lock()
+			trs, _ := c.engine.Observe(d.ID, recs)
+			c.engineMu.Unlock()
+			if err := alerts.Apply(ctx, trs); err != nil {
 				return err
 			}
 			if len(recs) < store.MaxLimit {
@@ -254,12 +369,4 @@ func (c *Collector) warmWindows(ctx context.Context, st store.Store, alerts *ale
 		}
 	}
 	return nil
-}
-
-func webhooks(ws []configs.Webhook) []notify.Webhook {
-	out := make([]notify.Webhook, len(ws))
-	for i, w := range ws {
-		out[i] = notify.Webhook{Name: w.Name, URL: w.URL, Timeout: w.Timeout.D(), Offices: w.Offices}
-	}
-	return out
 }

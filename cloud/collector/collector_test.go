@@ -50,6 +50,7 @@ func startCollector(t *testing.T, brokerURL string, clk *clock) string {
 store: {path: collector.db}
 plans: [dust.yaml]
 offices: [{id: city-operations-centre, name: ops}]
+routes: [{category: dust, office: city-operations-centre}]
 `, brokerURL), 0o600))
 	cfg, err := configs.LoadCollector(cfgPath)
 	must(t, err)

@@ -139,3 +139,19 @@ func (l *mqttLink) PublishAck(ctx context.Context, a telemetry.Ack) error {
 func (l *mqttLink) connected() bool { return l.client.IsConnectionOpen() }
 
 func (l *mqttLink) close() { l.client.Disconnect(250) }
+
+// Publish implements notify.Publisher: QoS 1, waiting for the broker's
+// PUBACK (unlike acks, alert messages are published from the notifier's
+// own goroutines, which paho's incoming goroutine never waits for).
+func (l *mqttLink) Publish(ctx context.Context, topic string, payload []byte) error {
+	if l.client == nil || !l.client.IsConnectionOpen() {
+		return fmt.Errorf("not connected to the broker")
+	}
+	tok := l.client.Publish(topic, 1, false, payload)
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

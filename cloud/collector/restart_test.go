@@ -76,6 +76,7 @@ func TestRestartJudgesStoredReadingsOnce(t *testing.T) {
 store: {path: collector.db}
 plans: [dust.yaml]
 offices: [{id: city-operations-centre, name: ops}]
+routes: [{category: dust, office: city-operations-centre}]
 `, b.URL()), 0o600))
 
 	first := alertsAfterStart(t, dir)

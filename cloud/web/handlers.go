@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -110,23 +109,3 @@ func utc(t time.Time) *time.Time {
 	return &t
 }
 
-type alertsBody struct {
-	Alerts []store.Alert `json:"alerts"`
-}
-
-func (s *server) alerts(w http.ResponseWriter, r *http.Request) {
-	as, err := s.src.Alerts(r.Context())
-	if err != nil {
-		s.fail(w, r, "list alerts", err)
-		return
-	}
-	out := make([]store.Alert, len(as))
-	for i, a := range as {
-		a.Opened = a.Opened.UTC()
-		if a.Resolved != nil {
-			a.Resolved = utc(*a.Resolved)
-		}
-		out[i] = a
-	}
-	s.reply(w, r, http.StatusOK, alertsBody{Alerts: out})
-}

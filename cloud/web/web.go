@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -16,8 +17,23 @@ type Source interface {
 	Devices(ctx context.Context) ([]store.Device, error)
 	Readings(ctx context.Context, q store.ReadingQuery) ([]telemetry.Record, error)
 	Aggregates(ctx context.Context, q store.ReadingQuery) ([]telemetry.Aggregate, error)
-	Alerts(ctx context.Context) ([]store.Alert, error)
+	Alert(ctx context.Context, id string) (store.Alert, error)
+	Alerts(ctx context.Context, q store.AlertQuery) ([]store.Alert, error)
 }
+
+// Lifecycle acknowledges and resolves alerts (*alert.Manager).
+type Lifecycle interface {
+	Ack(ctx context.Context, id, by string) (store.Alert, error)
+	Resolve(ctx context.Context, id, by string) (store.Alert, error)
+}
+
+// Compliance reports how a district stands against its plans in a year;
+// the result is served as JSON. An error wrapping ErrBadRequest is the
+// caller's (an unknown district, a year with no plan).
+type Compliance func(ctx context.Context, district string, year int) (any, error)
+
+// ErrBadRequest marks errors of Compliance that are the caller's.
+var ErrBadRequest = errors.New("bad request")
 
 // States is the part of the device registry the API reads
 // (*registry.Registry).
@@ -38,11 +54,21 @@ type Opts struct {
 	// States gives the devices' connection state. Nil means a registry
 	// that knows no device: every device is offline for want of a status.
 	States States
+	// Lifecycle serves POST /api/v1/alerts/{id}/ack and /resolve; nil
+	// answers them 503.
+	Lifecycle Lifecycle
+	// Plans is served at /api/v1/plans as JSON.
+	Plans any
+	// Compliance serves /api/v1/compliance; nil answers 503.
+	Compliance Compliance
 }
 
 type server struct {
-	src    Source
-	states States
+	src        Source
+	states     States
+	lifecycle  Lifecycle
+	plans      any
+	compliance Compliance
 	health func() error
 	log    *slog.Logger
 }
@@ -60,6 +86,7 @@ func New(src Source, opts *Opts) http.Handler {
 		if opts.Logger != nil {
 			s.log = opts.Logger
 		}
+		s.lifecycle, s.plans, s.compliance = opts.Lifecycle, opts.Plans, opts.Compliance
 	}
 	mux := http.NewServeMux()
 	route(mux, "/healthz", s.healthz)
@@ -68,6 +95,11 @@ func New(src Source, opts *Opts) http.Handler {
 	route(mux, "/api/v1/readings", s.readings)
 	route(mux, "/api/v1/aggregates", s.aggregates)
 	route(mux, "/api/v1/alerts", s.alerts)
+	route(mux, "/api/v1/alerts/{id}", s.alert)
+	post(mux, "/api/v1/alerts/{id}/ack", s.ack)
+	post(mux, "/api/v1/alerts/{id}/resolve", s.resolve)
+	route(mux, "/api/v1/plans", s.plansList)
+	route(mux, "/api/v1/compliance", s.complianceReport)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such path: "+r.URL.Path)
 	})
@@ -82,6 +114,15 @@ func route(mux *http.ServeMux, path string, h http.HandlerFunc) {
 	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed; use GET")
+	})
+}
+
+// post serves POST on path with h, and answers every other method 405.
+func post(mux *http.ServeMux, path string, h http.HandlerFunc) {
+	mux.HandleFunc("POST "+path, h)
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "POST")
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed; use POST")
 	})
 }
 

@@ -300,7 +300,10 @@ func (failing) Readings(context.Context, store.ReadingQuery) ([]telemetry.Record
 func (failing) Aggregates(context.Context, store.ReadingQuery) ([]telemetry.Aggregate, error) {
 	return nil, errSecret
 }
-func (failing) Alerts(context.Context) ([]store.Alert, error) { return nil, errSecret }
+func (failing) Alerts(context.Context, store.AlertQuery) ([]store.Alert, error) {
+	return nil, errSecret
+}
+func (failing) Alert(context.Context, string) (store.Alert, error) { return store.Alert{}, errSecret }
 
 func TestStoreErrors(t *testing.T) {
 	closed := fixture(t)

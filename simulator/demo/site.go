@@ -82,9 +82,12 @@ plans:
 offices:
   - id: city-operations-centre
     name: "City operations centre (城运中心)"
+routes:
+  - {category: dust, office: city-operations-centre}
 notify:
-  webhooks:
+  channels:
     - name: office-sink
+      type: webhook
       url: %q
       timeout: 5s
 `, brokerURL, filepath.Join(dir, "collector.db"), httpAddr, webhookURL)
