@@ -49,6 +49,7 @@ store: {path: collector.db}
 http: {listen: "127.0.0.1:0"}
 plans: [plans/dust.yaml]
 offices: [{id: city-operations-centre, name: ops}]
+routes: [{category: dust, office: city-operations-centre}]
 `, b.URL())), 0o640)
 	cfg, err := configs.LoadCollector(cfgPath)
 	if err != nil {
