@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -210,10 +212,11 @@ func (col *Collector) setDefaults(c *checker) {
 			s.Name = s.ID
 		}
 	}
-	if col.Alerts.FlapOpens == 0 {
+	// Only absent keys take defaults: "flap_opens: 0" is an error, not 3.
+	if !c.has("alerts.flap_opens") {
 		col.Alerts.FlapOpens = DefaultFlapOpens
 	}
-	if col.Alerts.FlapWindow == 0 {
+	if !c.has("alerts.flap_window") {
 		col.Alerts.FlapWindow = Duration(DefaultFlapWindow)
 	}
 	for i := range col.Notify.Channels {
@@ -264,7 +267,13 @@ func (col *Collector) checkStore(c *checker) {
 		}
 	case BackendPostgres:
 		if c.required("store.dsn", col.Store.DSN) && !strings.HasPrefix(col.Store.DSN, "postgres://") && !strings.HasPrefix(col.Store.DSN, "postgresql://") {
-			c.add("store.dsn", "%q is not a PostgreSQL URL; use postgres://user@host:5432/db", col.Store.DSN)
+			// A DSN may hold a password: show it only as a URL, redacted,
+			// and not at all in the key=value form.
+			shown := "the dsn"
+			if u, err := url.Parse(col.Store.DSN); err == nil && u.Scheme != "" {
+				shown = strconv.Quote(u.Redacted())
+			}
+			c.add("store.dsn", "%s is not a PostgreSQL URL; use postgres://user@host:5432/db", shown)
 		}
 		if col.Store.Path != "" {
 			c.add("store.path", "not used by the postgres backend")
@@ -314,7 +323,7 @@ func (col *Collector) checkOffices(c *checker) map[string]int {
 }
 
 func (c *checker) knownOffice(path, id string, offices map[string]int) {
-	if _, ok := offices[id]; !ok && !c.spoiled("offices") {
+	if _, ok := offices[id]; !ok && !c.spoiledIn("offices", "id") {
 		c.add(path, "%q is not one of the offices declared under offices", id)
 	}
 }
@@ -368,8 +377,11 @@ func (col *Collector) checkChannels(c *checker, offices map[string]int) {
 			if ch.URL != "" {
 				c.add(key(p, "url"), "not used by mqtt channels: they publish on the collector's broker")
 			}
-			if strings.ContainsAny(ch.Topic, "+#") || strings.HasPrefix(ch.Topic, "$") {
-				c.add(key(p, "topic"), "%q is not a topic to publish on: no wildcards, no leading $", ch.Topic)
+			// As cloud/notify takes it: the office's id is appended after a
+			// '/', so the prefix must neither start nor end with one.
+			if strings.ContainsAny(ch.Topic, "+#\x00") || strings.HasPrefix(ch.Topic, "$") ||
+				strings.HasPrefix(ch.Topic, "/") || strings.HasSuffix(ch.Topic, "/") {
+				c.add(key(p, "topic"), "%q is not a topic prefix to publish on: no wildcards or NUL, no leading $ or /, no trailing /", ch.Topic)
 			}
 		default:
 			c.add(key(p, "type"), "%q is not a channel type; use webhook, wecom, dingtalk or mqtt", ch.Type)
@@ -423,11 +435,16 @@ func (col *Collector) checkPlan(c *checker, i int, p *Plan, pc *checker) {
 	}
 	for j, r := range p.Rules {
 		rp := index("rules", j)
-		if c.spoiled("offices") {
+		// A list that failed to decode cannot say what it lacks; nor can a
+		// rule whose category is already reported.
+		if c.spoiledIn("offices", "id") || !slices.Contains(Categories(), r.Category) {
 			continue
 		}
 		office := r.Office
 		if office == "" {
+			if c.spoiledIn("routes", "category") {
+				continue
+			}
 			rt, ok := col.route(r.Category)
 			if !ok {
 				pc.add(key(rp, "category"), "no route under routes in %s takes %s alerts, and the rule names no office", where, r.Category)
@@ -440,7 +457,7 @@ func (col *Collector) checkPlan(c *checker, i int, p *Plan, pc *checker) {
 			if r.Office != "" {
 				pc.add(key(rp, "office"), "%q is not an office declared in %s", r.Office, where)
 			}
-		case len(col.Notify.Channels) > 0 && !col.notified(office):
+		case len(col.Notify.Channels) > 0 && !col.notified(office) && !c.spoiledIn("notify.channels", "offices"):
 			// With no channels at all, alerts go to the log and the API
 			// by choice; with some, an office none of them serves is a
 			// config slip that would leave its alerts unheard.

@@ -65,6 +65,7 @@ title: Dust
 rules:
   - id: pm25-15min-avg
     title: PM2.5 above the limit
+    kind: window
     quantity: pm2_5
     window: 15m
     above: 75
@@ -195,36 +196,37 @@ func TestLoadProblems(t *testing.T) {
 		name:  "two documents",
 		load:  "plan",
 		files: map[string]string{"p.yaml": goodPlan + "---\nid: again\n"},
-		want:  []string{"p.yaml (line 10): a second YAML document starts here; a config file holds one"},
+		want:  []string{"p.yaml (line 11): a second YAML document starts here; a config file holds one"},
 	}, {
 		name:  "key set twice",
 		load:  "plan",
 		files: map[string]string{"p.yaml": goodPlan + "title: again\n"},
-		want:  []string{"p.yaml: title (line 10): key is set twice (first at line 2)"},
+		want:  []string{"p.yaml: title (line 11): key is set twice (first at line 2)"},
 	}, {
 		name: "plan rule mistakes",
 		load: "plan",
-		files: map[string]string{"p.yaml": goodPlan + `    clear_below: 80
-  - {id: pm25-15min-avg, title: t, quantity: pm25, window: 10s, aggregate: max, above: 0, min_samples: 0, office: x, severity: high}
+		files: map[string]string{"p.yaml": goodPlan + `    clear: 80
+  - {id: pm25-15min-avg, title: t, kind: window, quantity: pm25, window: 10s, aggregate: median, above: .nan, min_samples: 0, office: X, severity: high}
 effective_from: 2020-01-01
 effective_to: 2019-12-31
 `},
 		want: []string{
-			"p.yaml: rules[0].clear_below (line 10): 80 is above the threshold (above: 75); an alert clears at or below it",
-			`p.yaml: rules[1].id (line 11): "pm25-15min-avg" is already the id of rules[0]`,
-			`p.yaml: rules[1].quantity (line 11): "pm25" is not a known quantity; use one of ` + quantityList(),
-			"p.yaml: rules[1].window (line 11): 10s is out of range; use 1m to 24h",
-			`p.yaml: rules[1].aggregate (line 11): "max" is not a supported aggregate; use mean`,
-			"p.yaml: rules[1].above (line 11): 0 must be greater than 0",
-			"p.yaml: rules[1].min_samples (line 11): 0 must be at least 1",
-			`p.yaml: rules[1].severity (line 11): "high" is not a severity; use info, warning or critical`,
-			"p.yaml: effective_to (line 13): 2019-12-31 is not after effective_from (2020-01-01)",
+			"p.yaml: rules[0].clear (line 11): 80 is above the limit (above: 75); an alert clears at or below it",
+			`p.yaml: rules[1].id (line 12): "pm25-15min-avg" is already the id of rules[0]`,
+			`p.yaml: rules[1].quantity (line 12): "pm25" is not a known quantity; use one of ` + quantityList(),
+			"p.yaml: rules[1].above (line 12): NaN is not a finite number",
+			"p.yaml: rules[1].window (line 12): 10s is out of range; use 1m to 24h",
+			`p.yaml: rules[1].aggregate (line 12): "median" is not an aggregate; use mean, max or min`,
+			"p.yaml: rules[1].min_samples (line 12): 0 must be at least 1",
+			`p.yaml: rules[1].office (line 12): "X" is not a valid id; use 1 to 64 lower-case letters, digits or '-'`,
+			`p.yaml: rules[1].severity (line 12): "high" is not a severity; use info, warning or critical`,
+			"p.yaml: effective_to (line 14): 2019-12-31 is not after effective_from (2020-01-01)",
 		},
 	}, {
 		name:  "bad date",
 		load:  "plan",
 		files: map[string]string{"p.yaml": goodPlan + "effective_from: 2016-02-30\n"},
-		want:  []string{`p.yaml: effective_from (line 10): want a date such as 2016-08-01, got "2016-02-30"`},
+		want:  []string{`p.yaml: effective_from (line 11): want a date such as 2016-08-01, got "2016-02-30"`},
 	}, {
 		name: "plan rule naming an undeclared office",
 		load: "collector",
@@ -232,19 +234,19 @@ effective_to: 2019-12-31
 			"c.yaml":          strings.Replace(goodCollector, "city-operations-centre", "river-chief-office", 1),
 			"plans/dust.yaml": goodPlan,
 		},
-		want: []string{`plans/dust.yaml: rules[0].office (line 9): "city-operations-centre" is not an office declared in c.yaml`},
+		want: []string{`plans/dust.yaml: rules[0].office (line 10): "city-operations-centre" is not an office declared in c.yaml`},
 	}, {
-		name: "plan rule for an office no webhook serves",
+		name: "plan rule for an office no channel carries",
 		load: "collector",
 		files: map[string]string{
 			"c.yaml": goodCollector + `  - {id: river-chief-office, name: River chief office}
 notify:
-  webhooks:
+  channels:
     - {name: rivers, url: "http://127.0.0.1:9000/hook", offices: [river-chief-office]}
 `,
 			"plans/dust.yaml": goodPlan,
 		},
-		want: []string{`plans/dust.yaml: rules[0].office (line 9): no webhook under notify.webhooks in c.yaml receives alerts for office "city-operations-centre"`},
+		want: []string{`plans/dust.yaml: rules[0].office (line 10): no channel under notify.channels in c.yaml carries alerts for office "city-operations-centre"`},
 	}, {
 		name: "missing plan file",
 		load: "collector",
@@ -261,7 +263,7 @@ http: {listen: "8080"}
 plans: [plans/dust.yaml, plans/dust.yaml]
 offices: [{id: city-operations-centre}, {id: city-operations-centre}, {id: Roads}]
 notify:
-  webhooks:
+  channels:
     - {name: sink, url: "ftp://x", timeout: 1h, offices: [nope]}
     - {name: sink, url: "https://example.org/hook"}
 `,
@@ -275,11 +277,11 @@ notify:
 			"c.yaml: plans[1] (line 3): plan file plans/dust.yaml is already listed as plans[0]",
 			`c.yaml: offices[1].id (line 4): "city-operations-centre" is already the id of offices[0]`,
 			`c.yaml: offices[2].id (line 4): "Roads" is not a valid id; use 1 to 64 lower-case letters, digits or '-'`,
-			`c.yaml: notify.webhooks[0].url (line 7): "ftp://x" is not a web URL; use http:// or https://`,
-			"c.yaml: notify.webhooks[0].timeout (line 7): 1h is out of range; use 100ms to 5m",
-			`c.yaml: notify.webhooks[0].offices[0] (line 7): "nope" is not one of the offices declared under offices`,
-			`c.yaml: notify.webhooks[1].name (line 8): "sink" is already the name of notify.webhooks[0]`,
-			"plans/dust.yaml: rules[0].window (line 10): key is set twice (first at line 7)",
+			`c.yaml: notify.channels[0].url (line 7): "ftp://x" is not a web URL; use http:// or https://`,
+			"c.yaml: notify.channels[0].timeout (line 7): 1h is out of range; use 100ms to 5m",
+			`c.yaml: notify.channels[0].offices[0] (line 7): "nope" is not one of the offices declared under offices`,
+			`c.yaml: notify.channels[1].name (line 8): "sink" is already the name of notify.channels[0]`,
+			"plans/dust.yaml: rules[0].window (line 11): key is set twice (first at line 8)",
 		},
 	}}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -28,6 +29,7 @@ func (p *Plan) check(c *checker) {
 			}
 		}
 		r.check(c, rp)
+		p.checkOverlap(c, rp, r.EffectiveFrom, r.EffectiveTo)
 	}
 	tids := map[string]int{}
 	for i, tg := range p.Targets {
@@ -40,6 +42,7 @@ func (p *Plan) check(c *checker) {
 			}
 		}
 		tg.check(c, tp)
+		p.checkOverlap(c, tp, tg.EffectiveFrom, tg.EffectiveTo)
 	}
 	if p.AQI != nil {
 		p.AQI.check(c, "aqi")
@@ -50,6 +53,17 @@ func (p *Plan) check(c *checker) {
 func (c *checker) dates(fromPath, toPath string, from, to Date) {
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
 		c.add(toPath, "%v is not after %s (%v)", to, fromPath, from)
+	}
+}
+
+// checkOverlap reports a rule or target at path whose own dates leave no
+// day within the plan's: it would never be in force, silently.
+func (p *Plan) checkOverlap(c *checker, path string, from, to Date) {
+	switch {
+	case !to.IsZero() && !p.EffectiveFrom.IsZero() && !p.EffectiveFrom.Before(to):
+		c.add(key(path, "effective_to"), "%v is not after the plan's effective_from (%v): never in force", to, p.EffectiveFrom)
+	case !from.IsZero() && !p.EffectiveTo.IsZero() && !from.Before(p.EffectiveTo):
+		c.add(key(path, "effective_from"), "%v is not before the plan's effective_to (%v): never in force", from, p.EffectiveTo)
 	}
 }
 
@@ -89,10 +103,11 @@ func (r Rule) check(c *checker, rp string) {
 		f   string
 		set bool
 	}{
-		{"above", r.Above != nil}, {"below", r.Below != nil}, {"clear", c.has(key(rp, "clear"))},
+		{"above", r.Above != nil}, {"below", r.Below != nil}, {"clear", c.given(key(rp, "clear"), r.Clear != nil)},
 		{"for", r.For != 0}, {"clear_for", r.ClearFor != 0}, {"window", r.Window != 0}, {"period", !r.Period.IsZero()},
-		{"aggregate", c.has(key(rp, "aggregate"))}, {"min_samples", c.has(key(rp, "min_samples"))},
-		{"allowed_per_day", r.AllowedPerDay != 0}, {"per", c.has(key(rp, "per"))}, {"after", r.After != 0},
+		{"aggregate", c.given(key(rp, "aggregate"), r.Aggregate != "")},
+		{"min_samples", c.given(key(rp, "min_samples"), r.MinSamples != 0 && r.MinSamples != 1)},
+		{"allowed_per_day", r.AllowedPerDay != 0}, {"per", c.given(key(rp, "per"), r.Per != 0)}, {"after", r.After != 0},
 		{"tolerance", r.Tolerance != 0}, {"min", r.Min != nil}, {"max", r.Max != nil},
 	} {
 		f, set := s.f, s.set
@@ -129,14 +144,18 @@ func (r Rule) check(c *checker, rp string) {
 			c.add(key(rp, "aggregate"), "%q is not an aggregate; use mean, max or min", r.Aggregate)
 		}
 	}
-	if r.MinSamples < 1 {
+	if has("min_samples") && r.MinSamples < 1 {
 		c.add(key(rp, "min_samples"), "%d must be at least 1", r.MinSamples)
 	}
-	if r.AllowedPerDay < 0 {
+	switch {
+	case r.AllowedPerDay < 0:
 		c.add(key(rp, "allowed_per_day"), "%d must not be negative", r.AllowedPerDay)
-	}
-	if r.AllowedPerDay > 0 && r.Period.Year {
+	case r.AllowedPerDay > 0 && r.Period.Year:
 		c.add(key(rp, "allowed_per_day"), "counts periods within a day; a year period has none")
+	case r.AllowedPerDay > 0 && r.Period.D > 0 && (24*time.Hour)%r.Period.D == 0 && r.AllowedPerDay >= int(24*time.Hour/r.Period.D):
+		// Tolerating every period of the day would leave a rule that can
+		// never open, and say nothing about it.
+		c.add(key(rp, "allowed_per_day"), "%d would tolerate every period of the day (a day has %d of %v): the rule could never open", r.AllowedPerDay, 24*time.Hour/r.Period.D, Duration(r.Period.D))
 	}
 	c.durationIn(key(rp, "for"), r.For, 0, 7*24*time.Hour)
 	c.durationIn(key(rp, "clear_for"), r.ClearFor, 0, 7*24*time.Hour)
@@ -206,13 +225,17 @@ func (t Target) check(c *checker, tp string) {
 	c.required(key(tp, "title"), t.Title)
 	switch t.Metric {
 	case MetricPM25Mean, MetricPM10Mean:
-		if t.Max == nil || t.Min != nil {
+		switch {
+		case t.Max == nil || t.Min != nil:
 			c.add(key(tp, "max"), "a %s target needs max (µg/m³) and no min", t.Metric)
+		case c.finite(key(tp, "max"), *t.Max) && *t.Max <= 0:
+			c.add(key(tp, "max"), "%v must be above 0", *t.Max)
 		}
 	case MetricGoodDayRate:
-		if t.Min == nil || t.Max != nil {
+		switch {
+		case t.Min == nil || t.Max != nil:
 			c.add(key(tp, "min"), "a good_day_rate target needs min (a fraction, e.g. 0.85) and no max")
-		} else if *t.Min < 0 || *t.Min > 1 {
+		case !(*t.Min >= 0 && *t.Min <= 1): // NaN too: it would pass every comparison
 			c.add(key(tp, "min"), "%v is not a fraction between 0 and 1", *t.Min)
 		}
 	default:
@@ -227,7 +250,10 @@ func (a *AQI) check(c *checker, ap string) {
 	if len(a.Pollutants) == 0 {
 		c.add(key(ap, "pollutants"), "at least one pollutant's breakpoints are required")
 	}
-	for q, bps := range a.Pollutants {
+	// In key order, so that two pollutants on one line are reported in
+	// the same order every time.
+	for _, q := range slices.Sorted(maps.Keys(a.Pollutants)) {
+		bps := a.Pollutants[q]
 		pp := key(key(ap, "pollutants"), string(q))
 		if q.Unit() == "" {
 			c.add(pp, "%q is not a known quantity", q)
@@ -238,7 +264,7 @@ func (a *AQI) check(c *checker, ap string) {
 			continue
 		}
 		for i := 1; i < len(bps); i++ {
-			if !(bps[i][0] > bps[i-1][0]) || !(bps[i][1] > bps[i-1][1]) || math.IsInf(bps[i][0], 0) {
+			if !(bps[i][0] > bps[i-1][0]) || !(bps[i][1] > bps[i-1][1]) || math.IsInf(bps[i][0], 0) || math.IsInf(bps[i][1], 0) {
 				c.add(index(pp, i), "%v does not rise above %v: concentrations and IAQI must both ascend", bps[i], bps[i-1])
 			}
 		}

@@ -124,6 +124,25 @@ func (c *checker) spoiled(path string) bool {
 	return false
 }
 
+// spoiledIn tells whether the list at path, or field in any of its items,
+// failed to decode: then what the list declares (the ids of offices, say)
+// is not all known, and a name missing from it may be there after all.
+func (c *checker) spoiledIn(path, field string) bool {
+	if c.spoiled(path) {
+		return true
+	}
+	for _, b := range c.bad {
+		rest, ok := strings.CutPrefix(b, path+"[")
+		if !ok {
+			continue
+		}
+		if i := strings.IndexByte(rest, ']'); i >= 0 && within(rest[i+1:], "."+field) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *checker) put(p Problem) { c.r.problems = append(c.r.problems, p) }
 
 // has tells whether the file gives path a non-null value. Values built in
@@ -134,6 +153,17 @@ func (c *checker) has(path string) bool {
 	}
 	_, n := c.lookup(path)
 	return n != nil && n.ShortTag() != "!!null"
+}
+
+// given tells whether a setting was given. In a file, that is whether
+// its key has a value: the defaults have filled in absent keys since, so
+// the value cannot tell. In a value built in code, which has no file, set
+// says it: whether the value differs from what the defaults leave.
+func (c *checker) given(path string, set bool) bool {
+	if c.root == nil {
+		return set
+	}
+	return c.has(path)
 }
 
 // lookup finds the node at path and the line to report it on. When the

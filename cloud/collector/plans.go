@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -162,8 +163,12 @@ func (p *planner) compliance(st store.Store, now func() time.Time) web.Complianc
 			}
 		}
 		rep, err := compliance.Compute(in)
-		if err != nil {
+		switch {
+		case errors.Is(err, compliance.ErrInput):
 			return nil, fmt.Errorf("%w: %v", web.ErrBadRequest, err)
+		case err != nil:
+			// A day with no AQI table in force is the plans' fault.
+			return nil, fmt.Errorf("compliance of %s in %d: %w", district, year, err)
 		}
 		return rep, nil
 	}

@@ -32,20 +32,41 @@ func (db *DB) PutAlert(ctx context.Context, a store.Alert) error {
 	})
 }
 
-// Alerts lists every alert, newest opened first; alerts opened at the same
-// instant are sorted by id.
-func (db *DB) Alerts(ctx context.Context) ([]store.Alert, error) {
+// Alert returns the alert with id, or an error wrapping store.ErrNotFound.
+func (db *DB) Alert(ctx context.Context, id string) (store.Alert, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Alert{}, fmt.Errorf("bolt: get alert: %w", err)
+	}
+	var a store.Alert
+	err := db.view("get alert", func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketAlerts).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("alert %q: %w", id, store.ErrNotFound)
+		}
+		var err error
+		a, err = decodeAlert([]byte(id), v)
+		return err
+	})
+	return a, err
+}
+
+// Alerts lists the alerts q selects, newest opened first; alerts opened at
+// the same instant are sorted by id. Every alert is decoded and filtered
+// with q.Match: a collector holds thousands of alerts, not millions.
+func (db *DB) Alerts(ctx context.Context, q store.AlertQuery) ([]store.Alert, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("bolt: list alerts: %w", err)
 	}
 	var out []store.Alert
 	err := db.view("list alerts", func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			var a store.Alert
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("%w: alert %q: %w", ErrCorrupt, k, err)
+			a, err := decodeAlert(k, v)
+			if err != nil {
+				return err
 			}
-			out = append(out, a)
+			if q.Match(a) {
+				out = append(out, a)
+			}
 			return nil
 		})
 	})
@@ -58,5 +79,16 @@ func (db *DB) Alerts(ctx context.Context) ([]store.Alert, error) {
 		}
 		return cmp.Compare(x.ID, y.ID)
 	})
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
 	return out, nil
+}
+
+func decodeAlert(k, v []byte) (store.Alert, error) {
+	var a store.Alert
+	if err := json.Unmarshal(v, &a); err != nil {
+		return a, fmt.Errorf("%w: alert %q: %w", ErrCorrupt, k, err)
+	}
+	return a, nil
 }

@@ -38,7 +38,9 @@ func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetr
 			devices:    tx.Bucket(bucketDevices),
 			readings:   tx.Bucket(bucketReadings),
 			aggregates: tx.Bucket(bucketAggregates),
+			rollups:    tx.Bucket(bucketRollups),
 			open:       make(map[string]*openDevice),
+			sums:       rollupSums{},
 			// Records whose millisecond is after this are in the future.
 			futureAfter: arrived.Add(db.maxFuture),
 		}
@@ -75,11 +77,13 @@ func checkBatch(b telemetry.Batch) error {
 }
 
 // appender holds one Append transaction's devices so that each device's
-// state is read and written once however many batches it has.
+// state is read and written once however many batches it has, and the
+// rollups' additions so that each touched hour is.
 type appender struct {
-	devices, readings, aggregates *bbolt.Bucket
-	open                          map[string]*openDevice
-	futureAfter                   time.Time
+	devices, readings, aggregates, rollups *bbolt.Bucket
+	open                                   map[string]*openDevice
+	sums                                   rollupSums
+	futureAfter                            time.Time
 }
 
 type openDevice struct {
@@ -153,6 +157,7 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 			return res, err
 		}
 		res.New = append(res.New, r)
+		a.sums.record(b.Device, r)
 	}
 	for _, c := range b.Condensed {
 		res.Stored = res.Stored.Add(c.Range)
@@ -176,6 +181,9 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 		res.Condensed += fresh
 		if err := a.putAggregates(b.Device, d, c, inc); err != nil {
 			return res, err
+		}
+		for _, ag := range c.Aggregates {
+			a.sums.aggregate(b.Device, ag)
 		}
 	}
 	d.state.duplicates += uint64(res.Duplicates)
@@ -259,5 +267,5 @@ func (a *appender) flush() error {
 			return fmt.Errorf("device %q: %w", id, err)
 		}
 	}
-	return nil
+	return a.sums.merge(a.rollups)
 }

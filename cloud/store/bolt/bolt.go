@@ -14,8 +14,9 @@ import (
 )
 
 // SchemaVersion is the file layout this build reads and writes (see the
-// package documentation). Open migrates a file of version 1 or 2 in place.
-const SchemaVersion = 3
+// package documentation). Open migrates a file of version 1, 2 or 3 in
+// place.
+const SchemaVersion = 4
 
 // Errors about the file itself; wrapped with the detail.
 var (
@@ -27,19 +28,25 @@ var (
 )
 
 var (
-	bucketMeta       = []byte("meta")
-	bucketDevices    = []byte("devices")
-	bucketReadings   = []byte("readings")
-	bucketAlerts     = []byte("alerts")
-	bucketAggregates = []byte("aggregates")
-	keySchema        = []byte("schema")
+	bucketMeta          = []byte("meta")
+	bucketDevices       = []byte("devices")
+	bucketReadings      = []byte("readings")
+	bucketAlerts        = []byte("alerts")
+	bucketAggregates    = []byte("aggregates")
+	bucketRollups       = []byte("rollups")
+	bucketNotifications = []byte("notifications")
+	bucketNotifyDue     = []byte("notify_due")
+	keySchema           = []byte("schema")
 )
 
-// dataBuckets are the top-level buckets besides meta; the first
-// v1Buckets of them are those of schema 1.
-var dataBuckets = [][]byte{bucketDevices, bucketReadings, bucketAlerts, bucketAggregates}
+// dataBuckets are the top-level buckets besides meta, in the order the
+// schema versions added them.
+var dataBuckets = [][]byte{bucketDevices, bucketReadings, bucketAlerts, bucketAggregates,
+	bucketRollups, bucketNotifications, bucketNotifyDue}
 
-const v1Buckets = 3
+// schemaBuckets says how many of dataBuckets each schema version has; a
+// version missing here is one this build neither reads nor migrates.
+var schemaBuckets = map[uint32]int{1: 3, 2: 4, 3: 4, SchemaVersion: len(dataBuckets)}
 
 // DefaultTimeout is how long Open waits for the file lock by default.
 const DefaultTimeout = time.Second
@@ -90,8 +97,8 @@ func Open(path string, opts *Opts) (*DB, error) {
 	return &DB{bdb: bdb, maxFuture: o.MaxFuture}, nil
 }
 
-// checkSchema initialises a new file, migrates one of schema 1 and refuses
-// one with another layout. It reads before it writes so that a newer file
+// checkSchema initialises a new file, migrates one of an earlier schema
+// and refuses one with another layout. It reads before it writes so that a newer file
 // is never touched.
 func checkSchema(bdb *bbolt.DB, path string) error {
 	var version uint32 // 0: a new file
@@ -108,15 +115,12 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 			return fmt.Errorf("%w: %s has a schema version of %d bytes", ErrCorrupt, path, len(v))
 		}
 		version = binary.BigEndian.Uint32(v)
-		want := dataBuckets
-		switch version {
-		case SchemaVersion, 2:
-		case 1:
-			want = dataBuckets[:v1Buckets]
-		default:
-			return fmt.Errorf("%w: %s has schema version %d; this build reads version %d and migrates versions 1 and 2", ErrSchema, path, version, SchemaVersion)
+		n, ok := schemaBuckets[version]
+		if !ok {
+			return fmt.Errorf("%w: %s has schema version %d; this build reads version %d and migrates versions 1 to %d",
+				ErrSchema, path, version, SchemaVersion, SchemaVersion-1)
 		}
-		for _, name := range want {
+		for _, name := range dataBuckets[:n] {
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("%w: %s has no %q bucket", ErrCorrupt, path, name)
 			}
@@ -126,11 +130,12 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 	if err != nil || version == SchemaVersion {
 		return err
 	}
-	// A new file gets every bucket; a file of schema 1 gets those schema 2
-	// added. Older encodings are valid schema 3 encodings (see the package
-	// documentation), so only device states are rewritten, to count the
-	// one outbox each device has had; the one transaction leaves either
-	// the old file or the migrated one.
+	// A new file gets every bucket; an older one gets those later schemas
+	// added. Older encodings are valid schema 4 encodings (see the package
+	// documentation), so only device states before schema 3 are rewritten,
+	// to count the one outbox each device has had, and the rollups are
+	// built from the stored readings and aggregates. The one transaction
+	// leaves either the old file or the migrated one.
 	err = bdb.Update(func(tx *bbolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
@@ -141,8 +146,15 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 				return err
 			}
 		}
-		if err := migrateDevices(tx.Bucket(bucketDevices)); err != nil {
-			return err
+		if version != 0 && version < 3 {
+			if err := migrateDevices(tx.Bucket(bucketDevices)); err != nil {
+				return err
+			}
+		}
+		if version != 0 && version < 4 {
+			if err := rebuildRollups(tx); err != nil {
+				return err
+			}
 		}
 		return meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 	})

@@ -61,7 +61,7 @@ func TestOpenRefuses(t *testing.T) {
 				return b.Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, bolt.SchemaVersion+1))
 			},
 			want: bolt.ErrSchema,
-			text: "schema version 4; this build reads version 3 and migrates versions 1 and 2",
+			text: "schema version 5; this build reads version 4 and migrates versions 1 to 3",
 		},
 		{
 			name: "schema 0",
@@ -97,6 +97,17 @@ func TestOpenRefuses(t *testing.T) {
 			},
 			want: bolt.ErrCorrupt,
 			text: `no "aggregates" bucket`,
+		},
+		{
+			name: "schema 4 without rollups",
+			setup: func(tx *bbolt.Tx) error {
+				if err := schema2(tx); err != nil {
+					return err
+				}
+				return tx.Bucket([]byte("meta")).Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, 4))
+			},
+			want: bolt.ErrCorrupt,
+			text: `no "rollups" bucket`,
 		},
 		{
 			name: "foreign file",

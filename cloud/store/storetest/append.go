@@ -225,4 +225,16 @@ func testConcurrent(t *testing.T, open opener) {
 		Duplicates: (writers - 1) * (seqs + per), Condensed: per,
 	})
 	checkAggregates(t, "shared", aggregatesOK(t, s, all("shared")), []telemetry.Aggregate{agg("s", "q", 0, per)})
+
+	// Each reading and the block were summed once.
+	var sum float64
+	for q := uint64(1); q <= seqs; q++ {
+		sum += rec(q).Value
+	}
+	q := store.RollupQuery{Devices: []string{"shared"}, Quantity: telemetry.WaterLevel, From: hour(0), To: hour(1)}
+	checkRollups(t, "shared rollups", rollupsOK(t, s, q), []store.Rollup{{Device: "shared", Sensor: "level", Quantity: telemetry.WaterLevel,
+		Hour: hour(0), Count: seqs, Sum: sum, Min: rec(1).Value, Max: rec(seqs).Value, Minutes: minutes(0)}})
+	q.Quantity = "q"
+	checkRollups(t, "shared block's rollups", rollupsOK(t, s, q), []store.Rollup{{Device: "shared", Sensor: "s", Quantity: "q",
+		Hour: hour(0), Count: per, Sum: per * (per + 0.25), Min: per, Max: per + 1.5, Minutes: minutes(0)}})
 }

@@ -68,52 +68,6 @@ func testReadings(t *testing.T, open opener) {
 	checkRecords(t, "unknown device", readingsOK(t, s, all("nobody")), nil)
 }
 
-func alertFixture() []store.Alert {
-	a := func(id string, opened time.Duration) store.Alert {
-		return store.Alert{
-			ID: id, Rule: "dust-15min", Plan: "xuhui-2026", Device: "site-7", Sensor: "dust",
-			Quantity: telemetry.PM10, Office: "city-operations", Severity: "warning", State: store.Open,
-			Opened: t0.Add(opened), Value: 131.5, Limit: 120, Unit: "ug/m3", Message: "PM10 over the site limit",
-		}
-	}
-	return []store.Alert{a("a1", time.Minute), a("a2", 3*time.Minute), a("a3", 2*time.Minute), a("a0", 2*time.Minute)}
-}
-
-func testAlerts(t *testing.T, open opener) {
-	s := open(t)
-	ctx := context.Background()
-	checkAlerts(t, alertsOK(t, s), nil)
-	as := alertFixture()
-	for _, a := range as {
-		if err := s.PutAlert(ctx, a); err != nil {
-			t.Fatalf("PutAlert(%s): %v", a.ID, err)
-		}
-	}
-	// Newest opened first; the order of a tie is not checked.
-	got := alertsOK(t, s)
-	if len(got) != len(as) {
-		t.Fatalf("%d alerts, want %d", len(got), len(as))
-	}
-	checkAlerts(t, got[:1], as[1:2])
-	checkAlerts(t, got[3:], as[:1])
-
-	resolved := as[0]
-	resolved.State, resolved.Value = store.Resolved, 80
-	at := t0.Add(10 * time.Minute)
-	resolved.Resolved = &at
-	if err := s.PutAlert(ctx, resolved); err != nil {
-		t.Fatalf("PutAlert(replace): %v", err)
-	}
-	got = alertsOK(t, s)
-	if len(got) != len(as) {
-		t.Fatalf("after a replace, %d alerts, want %d", len(got), len(as))
-	}
-	checkAlerts(t, got[3:], []store.Alert{resolved})
-	if err := s.PutAlert(ctx, store.Alert{Opened: t0}); err == nil {
-		t.Error("PutAlert with an empty id succeeded")
-	}
-}
-
 func testClosed(t *testing.T, open opener) {
 	s := open(t)
 	if err := s.Close(); err != nil {
@@ -127,11 +81,18 @@ func testClosed(t *testing.T, open opener) {
 	_, errDevices := s.Devices(ctx)
 	_, errReadings := s.Readings(ctx, all("x"))
 	_, errAggregates := s.Aggregates(ctx, all("x"))
+	_, errRollups := s.Rollups(ctx, store.RollupQuery{Quantity: telemetry.WaterLevel, From: t0, To: t0.Add(time.Hour)})
 	errPut := s.PutAlert(ctx, alertFixture()[0])
-	_, errAlerts := s.Alerts(ctx)
+	_, errAlert := s.Alert(ctx, "a1")
+	_, errAlerts := s.Alerts(ctx, store.AlertQuery{})
+	errEnqueue := s.Enqueue(ctx, note("webhook", "k1", 0))
+	_, errDue := s.Due(ctx, t0, 10)
+	errSettle := s.Settle(ctx, "webhook", "k1", store.Delivered, t0, time.Time{}, "")
+	_, errNotifications := s.Notifications(ctx, "", "")
 	for name, err := range map[string]error{
 		"Append": errAppend, "Devices": errDevices, "Readings": errReadings, "Aggregates": errAggregates,
-		"PutAlert": errPut, "Alerts": errAlerts,
+		"Rollups": errRollups, "PutAlert": errPut, "Alert": errAlert, "Alerts": errAlerts,
+		"Enqueue": errEnqueue, "Due": errDue, "Settle": errSettle, "Notifications": errNotifications,
 	} {
 		if !errors.Is(err, store.ErrClosed) {
 			t.Errorf("%s after Close: %v, want store.ErrClosed", name, err)
@@ -156,7 +117,7 @@ func testReopen(t *testing.T, open opener) {
 		}
 	}
 	wantDevices := devicesOK(t, s)
-	wantAlerts := alertsOK(t, s)
+	wantAlerts := alertsOK(t, s, store.AlertQuery{})
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -173,7 +134,7 @@ func testReopen(t *testing.T, open opener) {
 		ID: "keep", LastSeen: arrived, SeqHigh: 5, Missing: ranges(3, 4), Received: 3, Duplicates: 1,
 	})
 	checkRecords(t, "after reopen", readingsOK(t, s, all("keep")), recs(1, 2, 5))
-	checkAlerts(t, alertsOK(t, s), wantAlerts)
+	checkAlerts(t, "after reopen", alertsOK(t, s, store.AlertQuery{}), wantAlerts)
 	ahead.Flags |= telemetry.FutureTime
 	checkRecords(t, "flags after reopen", readingsOK(t, s, all("more")), []telemetry.Record{flagged(3, telemetry.ClockUnsynced), ahead})
 	checkAggregates(t, "after reopen", aggregatesOK(t, s, all("more")), []telemetry.Aggregate{aggA1})

@@ -40,7 +40,17 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Aggregates", testAggregates},
 		{"Incarnations", testIncarnations},
 		{"StaleIncarnation", testStaleIncarnation},
+		{"Rollups", testRollups},
+		{"RollupCondensed", testRollupCondensed},
+		{"RollupIncarnations", testRollupIncarnations},
 		{"Alerts", testAlerts},
+		{"AlertQuery", testAlertQuery},
+		{"Enqueue", testEnqueue},
+		{"Due", testDue},
+		{"Settle", testSettle},
+		{"NotificationList", testNotificationList},
+		{"NotificationReopen", testNotificationReopen},
+		{"NotificationConcurrent", testNotificationConcurrent},
 		{"Closed", testClosed},
 		{"Reopen", testReopen},
 		{"Concurrent", testConcurrent},
@@ -137,11 +147,11 @@ func all(device string) store.ReadingQuery {
 	return store.ReadingQuery{Device: device, From: t0.Add(-time.Hour), To: t0.Add(24 * time.Hour)}
 }
 
-func alertsOK(t *testing.T, s store.Store) []store.Alert {
+func alertsOK(t *testing.T, s store.Store, q store.AlertQuery) []store.Alert {
 	t.Helper()
-	as, err := s.Alerts(context.Background())
+	as, err := s.Alerts(context.Background(), q)
 	if err != nil {
-		t.Fatalf("Alerts: %v", err)
+		t.Fatalf("Alerts(%+v): %v", q, err)
 	}
 	return as
 }
@@ -237,26 +247,4 @@ func checkAggregates(t *testing.T, what string, got, want []telemetry.Aggregate)
 			t.Errorf("%s: aggregate %d = %+v, want %+v", what, i, got[i], want[i])
 		}
 	}
-}
-
-func checkAlerts(t *testing.T, got, want []store.Alert) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("got %d alerts, want %d", len(got), len(want))
-		return
-	}
-	for i := range got {
-		if !sameAlert(got[i], want[i]) {
-			t.Errorf("alert %d = %+v, want %+v", i, got[i], want[i])
-		}
-	}
-}
-
-func sameAlert(a, b store.Alert) bool {
-	ta, tb := a.Resolved, b.Resolved
-	if (ta == nil) != (tb == nil) || ta != nil && !ta.Equal(*tb) || !a.Opened.Equal(b.Opened) {
-		return false
-	}
-	a.Opened, b.Opened, a.Resolved, b.Resolved = time.Time{}, time.Time{}, nil, nil
-	return a == b
 }
