@@ -47,6 +47,7 @@ type Opts struct {
 	Offices []Office
 	// Route names the office for an alert of rule r on device (a rule's
 	// own office, or the collector's routes by category and scope).
+	// Nil: the rule's Office.
 	Route func(r *rules.Rule, device string) string
 	Place func(device string) Place // nil: no places
 	// A stream whose rule opens FlapOpens times within FlapWindow is
@@ -84,10 +85,31 @@ type Manager struct {
 	// known holds the id of every alert stored, so that replaying
 	// readings (a collector restart) cannot raise one a second time.
 	known map[string]bool
-	// opens holds each stream's recent openings (collector clock), at
-	// most FlapOpens of them, and last its newest alert's id.
-	opens map[streamKey][]time.Time
-	last  map[streamKey]string
+	// opens holds each stream's recent live openings (collector clock),
+	// at most FlapOpens of them; last its newest live alert, the one flap
+	// suppression re-opens; reopened when that alert was last re-opened
+	// (event time). store.Alert has no field for the re-opening, so a
+	// restart forgets it: replaying the readings of a folded alert still
+	// open can resolve it at a clearing before its last re-opening.
+	opens    map[streamKey][]time.Time
+	last     map[streamKey]lastAlert
+	reopened map[streamKey]time.Time
+}
+
+// lastAlert is a stream's newest live alert.
+type lastAlert struct {
+	id string
+	// cleared is the event time at which its rule last cleared it; zero
+	// while it is not resolved, or when it was resolved by hand.
+	cleared time.Time
+}
+
+func lastOf(a store.Alert) lastAlert {
+	l := lastAlert{id: a.ID}
+	if a.State == store.Resolved && a.ResolvedBy == "auto" && a.Resolved != nil {
+		l.cleared = *a.Resolved
+	}
+	return l
 }
 
 // New loads the alerts from st.
@@ -104,13 +126,16 @@ func New(ctx context.Context, st Store, out Sender, opts Opts) (*Manager, error)
 	if opts.Place == nil {
 		opts.Place = func(string) Place { return Place{} }
 	}
+	if opts.Route == nil {
+		opts.Route = func(r *rules.Rule, _ string) string { return r.Office }
+	}
 	all, err := st.Alerts(ctx, store.AlertQuery{})
 	if err != nil {
 		return nil, fmt.Errorf("alert: load: %w", err)
 	}
 	m := &Manager{st: st, out: out, o: opts, offices: map[string]Office{},
 		active: map[streamKey]store.Alert{}, known: make(map[string]bool, len(all)),
-		opens: map[streamKey][]time.Time{}, last: map[streamKey]string{}}
+		opens: map[streamKey][]time.Time{}, last: map[streamKey]lastAlert{}, reopened: map[streamKey]time.Time{}}
 	for _, o := range opts.Offices {
 		m.offices[o.ID] = o
 	}
@@ -118,8 +143,8 @@ func New(ctx context.Context, st Store, out Sender, opts Opts) (*Manager, error)
 	for _, a := range all {
 		m.known[a.ID] = true
 		k := keyOf(a)
-		if _, ok := m.last[k]; !ok {
-			m.last[k] = a.ID
+		if _, ok := m.last[k]; !ok && !a.Retrospective {
+			m.last[k] = lastOf(a)
 		}
 		if a.State != store.Resolved {
 			if _, ok := m.active[k]; !ok {
@@ -184,11 +209,20 @@ func (m *Manager) open(ctx context.Context, tr rules.Transition) error {
 		if err != nil || overlaps {
 			return err
 		}
+	} else if l, ok := m.last[k]; ok && tr.Time.Before(l.cleared) {
+		// A live transition older than the stream's last clearing is a
+		// replay (a restart judging the stored readings again): its
+		// alert was raised, or folded by flap suppression, already.
+		return nil
 	}
 	now := m.o.Now()
+	var recent []time.Time
 	if !tr.Retrospective {
-		if folded, err := m.fold(ctx, k, now, tr); folded || err != nil {
-			return err
+		recent = m.recentOpens(k, now)
+		if len(recent) >= m.o.FlapOpens {
+			if l, ok := m.last[k]; ok {
+				return m.fold(ctx, k, l.id, now, recent, tr)
+			}
 		}
 	}
 	place := m.o.Place(tr.Device)
@@ -197,7 +231,7 @@ func (m *Manager) open(ctx context.Context, tr rules.Transition) error {
 		Device: tr.Device, Sensor: tr.Sensor, Quantity: r.Quantity, Site: place.Site, District: place.District,
 		Office: m.o.Route(r, tr.Device), Severity: r.Severity, State: store.Open,
 		Opened: tr.Time.UTC(), Raised: now.UTC(), Retrospective: tr.Retrospective,
-		Value: round(tr.Value), Limit: limitOf(r), Unit: unitOf(r), Message: openMessage(tr),
+		Value: round(tr.Value), Limit: limitOf(r, tr.Value), Unit: unitOf(r), Message: openMessage(tr),
 	}
 	if err := m.tell(ctx, notify.EventOpened, a, "", a.Office); err != nil {
 		return err
@@ -205,44 +239,50 @@ func (m *Manager) open(ctx context.Context, tr rules.Transition) error {
 	if err := m.put(ctx, a); err != nil {
 		return err
 	}
-	m.last[k] = a.ID
+	if !tr.Retrospective {
+		// Recorded only now: an opening that failed is applied again.
+		m.opens[k] = append(recent, now)
+		m.last[k] = lastOf(a)
+		delete(m.reopened, k)
+	}
 	return nil
 }
 
-// fold applies flap suppression: when the stream has opened FlapOpens
-// times within FlapWindow, this opening re-opens its last alert instead
-// of raising a new one, and the first fold is told as a summary.
-func (m *Manager) fold(ctx context.Context, k streamKey, now time.Time, tr rules.Transition) (bool, error) {
-	recent := m.opens[k][:0]
+// recentOpens returns the stream's live openings within FlapWindow of now.
+func (m *Manager) recentOpens(k streamKey, now time.Time) []time.Time {
+	var recent []time.Time
 	for _, t := range m.opens[k] {
 		if now.Sub(t) < m.o.FlapWindow {
 			recent = append(recent, t)
 		}
 	}
-	flapping := len(recent) >= m.o.FlapOpens
-	if !flapping {
-		m.opens[k] = append(recent, now)
-		return false, nil
-	}
-	m.opens[k] = append(recent[1:], now)
-	lastID, ok := m.last[k]
-	if !ok {
-		return false, nil
-	}
+	return recent
+}
+
+// fold applies flap suppression: the stream has opened FlapOpens times
+// within FlapWindow, so this opening re-opens its last alert instead of
+// raising a new one, and only the first fold is told, as a summary.
+func (m *Manager) fold(ctx context.Context, k streamKey, lastID string, now time.Time, recent []time.Time, tr rules.Transition) error {
 	a, err := m.st.Alert(ctx, lastID)
 	if err != nil {
-		return false, fmt.Errorf("alert: flapping %s: %w", lastID, err)
+		return fmt.Errorf("alert: flapping %s: %w", lastID, err)
 	}
 	a.Flaps++
 	a.State, a.Resolved, a.ResolvedBy = store.Open, nil, ""
-	a.Value = round(tr.Value)
+	a.Value, a.Message = round(tr.Value), openMessage(tr)
 	if a.Flaps == 1 {
-		note := fmt.Sprintf("flapping: opened %d times within %v; further openings are folded into this alert", m.o.FlapOpens+1, m.o.FlapWindow)
+		note := fmt.Sprintf("flapping: opened %d times within %s; further openings are folded into this alert",
+			m.o.FlapOpens+1, span(m.o.FlapWindow))
 		if err := m.tell(ctx, notify.EventFlapping, a, note, a.Office); err != nil {
-			return false, err
+			return err
 		}
 	}
-	return true, m.put(ctx, a)
+	if err := m.put(ctx, a); err != nil {
+		return err
+	}
+	m.opens[k] = append(recent[1:], now)
+	m.reopened[k] = tr.Time.UTC()
+	return nil
 }
 
 // overlaps reports whether an alert of the stream already covers an
@@ -268,6 +308,16 @@ func (m *Manager) clear(ctx context.Context, tr rules.Transition) error {
 	if !ok {
 		return nil
 	}
+	if tr.Retrospective && !a.Retrospective {
+		// Late data ended an episode of its own: the live alert of the
+		// stream is the live state's to clear.
+		return nil
+	}
+	if !tr.Retrospective && tr.Time.Before(m.began(k, a, r)) {
+		// Cleared before the alert's episode began: a replay of older
+		// readings (a restart), not the end of this episode.
+		return nil
+	}
 	at := tr.Time.UTC()
 	a.State, a.Resolved, a.ResolvedBy, a.Value = store.Resolved, &at, "auto", round(tr.Value)
 	a.Message = clearMessage(tr)
@@ -277,6 +327,20 @@ func (m *Manager) clear(ctx context.Context, tr rules.Transition) error {
 	return m.put(ctx, a)
 }
 
+// began is the earliest event time at which a reading can end the episode
+// of a, the active alert of stream k: its opening, or its last re-opening
+// by flap suppression; for a silence, the last reading before it.
+func (m *Manager) began(k streamKey, a store.Alert, r *rules.Rule) time.Time {
+	t := a.Opened
+	if re, ok := m.reopened[k]; ok && re.After(t) {
+		t = re
+	}
+	if r.Kind == rules.Silence {
+		t = t.Add(-r.After)
+	}
+	return t
+}
+
 // Ack acknowledges the alert id on behalf of by. Acknowledging twice is
 // not an error; acknowledging a resolved alert is ErrResolved.
 func (m *Manager) Ack(ctx context.Context, id, by string) (store.Alert, error) {
@@ -284,7 +348,7 @@ func (m *Manager) Ack(ctx context.Context, id, by string) (store.Alert, error) {
 	defer m.mu.Unlock()
 	a, err := m.st.Alert(ctx, id)
 	if err != nil {
-		return a, err
+		return a, fmt.Errorf("alert: ack %s: %w", id, err)
 	}
 	switch a.State {
 	case store.Resolved:
@@ -306,8 +370,11 @@ func (m *Manager) Resolve(ctx context.Context, id, by string) (store.Alert, erro
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	a, err := m.st.Alert(ctx, id)
-	if err != nil || a.State == store.Resolved {
-		return a, err
+	if err != nil {
+		return a, fmt.Errorf("alert: resolve %s: %w", id, err)
+	}
+	if a.State == store.Resolved {
+		return a, nil
 	}
 	now := m.o.Now().UTC()
 	a.State, a.Resolved, a.ResolvedBy = store.Resolved, &now, by
@@ -339,7 +406,7 @@ func (m *Manager) Tick(ctx context.Context) error {
 		a.Escalation++
 		a.Escalated = append(slices.Clone(a.Escalated), next)
 		a.EscalatedAt = &now
-		note := fmt.Sprintf("not acknowledged by %s within %v", m.name(cur), o.EscalateAfter)
+		note := fmt.Sprintf("not acknowledged by %s within %s", m.name(cur), span(o.EscalateAfter))
 		if err := m.tell(ctx, notify.EventEscalated, a, note, next); err != nil {
 			return err
 		}
@@ -391,6 +458,9 @@ func (m *Manager) put(ctx context.Context, a store.Alert) error {
 	}
 	m.known[a.ID] = true
 	k := keyOf(a)
+	if l, ok := m.last[k]; ok && l.id == a.ID {
+		m.last[k] = lastOf(a)
+	}
 	if a.State == store.Resolved {
 		if cur, ok := m.active[k]; ok && cur.ID == a.ID {
 			delete(m.active, k)

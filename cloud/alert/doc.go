@@ -8,5 +8,7 @@
 // Ids are deterministic (rule, stream, opening time), and every message
 // is queued before its alert is stored, with an idempotency key derived
 // from the id: a crash between the two replays into the same key, which
-// the queue keeps once.
+// the queue keeps once. A collector restart judges the stored readings
+// again: the transitions it replays are known by their ids and event
+// times, and raise, resolve and tell nothing a second time.
 package alert

@@ -9,15 +9,20 @@ import (
 	"github.com/xiuhua/xiuhua/cloud/rules"
 )
 
+// round keeps two decimals: what an alert stores and its message shows.
 func round(v float64) float64 {
 	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 2, 64), 64)
 	return f
 }
 
-func limitOf(r *rules.Rule) float64 {
+// num writes a value as stored: "80.13", "4.5", "-40".
+func num(v float64) string { return strconv.FormatFloat(round(v), 'f', -1, 64) }
+
+// limitOf is the limit an alert of r crossed at value v.
+func limitOf(r *rules.Rule, v float64) float64 {
 	switch r.Kind {
 	case rules.Range:
-		if r.Min != 0 {
+		if v < r.Min {
 			return r.Min
 		}
 		return r.Max
@@ -36,12 +41,22 @@ func unitOf(r *rules.Rule) string {
 	case rules.Silence, rules.Stuck:
 		return "s"
 	case rules.Rate:
-		return r.Quantity.Unit() + "/" + span(r.Per)
+		return r.Quantity.Unit() + "/" + per(r.Per)
 	}
 	return r.Quantity.Unit()
 }
 
-// what describes the judged value: "PM2.5 15m mean", "water_level".
+// withUnit writes v in unit, leaving out the unit of a count or a state
+// ("1") and an unknown one.
+func withUnit(v float64, unit string) string {
+	if unit == "" || unit == "1" {
+		return num(v)
+	}
+	return num(v) + " " + unit
+}
+
+// what describes the judged value: "pm2_5 mean over 1h", "pm10 24h mean",
+// "water_level rate of change over 15m".
 func what(r *rules.Rule) string {
 	q := string(r.Quantity)
 	switch r.Kind {
@@ -53,7 +68,7 @@ func what(r *rules.Rule) string {
 		}
 		return fmt.Sprintf("%s %s %s", q, span(r.Period), r.Aggregate)
 	case rules.Rate:
-		return fmt.Sprintf("%s change per %s over %s", q, span(r.Per), span(r.Window))
+		return fmt.Sprintf("%s rate of change over %s", q, span(r.Window))
 	}
 	return q
 }
@@ -65,26 +80,40 @@ func dir(r *rules.Rule) string {
 	return "above"
 }
 
+// head starts a message: "PM2.5 hourly mean: site-7/dust ".
+func head(tr rules.Transition) string {
+	title := tr.Rule.Title
+	if title == "" {
+		title = tr.Rule.ID
+	}
+	return title + ": " + tr.Device + "/" + tr.Sensor + " "
+}
+
+// clock writes an event time as the offices read it, in China Standard
+// Time.
+func clock(t time.Time) string { return t.In(rules.CST).Format("2006-01-02 15:04:05 MST") }
+
 func openMessage(tr rules.Transition) string {
 	r := tr.Rule
-	head := r.Title + ": " + tr.Device + "/" + tr.Sensor + " "
-	var s string
+	s := head(tr)
+	unit := r.Quantity.Unit()
 	switch r.Kind {
 	case rules.Event:
-		s = head + "reported " + string(r.Quantity)
+		s += "reported " + string(r.Quantity)
 	case rules.Silence:
-		s = head + fmt.Sprintf("sent no %s since %s", r.Quantity, tr.Since.UTC().Format(time.RFC3339))
+		s += fmt.Sprintf("sent no %s since %s", r.Quantity, clock(tr.Since))
 	case rules.Stuck:
-		s = head + fmt.Sprintf("%s has stayed at %g since %s", r.Quantity, tr.Value, tr.Since.UTC().Format(time.RFC3339))
+		s += fmt.Sprintf("%s has stayed at %s since %s", r.Quantity, withUnit(tr.Value, unit), clock(tr.Since))
 	case rules.Range:
-		s = head + fmt.Sprintf("%s %g is outside the possible %g to %g", r.Quantity, tr.Value, r.Min, r.Max)
+		s += fmt.Sprintf("%s is %s, outside the possible %s to %s", r.Quantity, withUnit(tr.Value, unit), num(r.Min), withUnit(r.Max, unit))
 	default:
-		s = head + fmt.Sprintf("%s is %.1f %s, %s %g", what(r), tr.Value, unitOf(r), dir(r), r.Limit)
+		s += fmt.Sprintf("%s is %s, %s %s", what(r), withUnit(tr.Value, unitOf(r)), dir(r), num(r.Limit))
 		if tr.Samples > 1 {
 			s += fmt.Sprintf(" (%d readings)", tr.Samples)
 		}
 		if r.Allowed > 0 {
-			s += fmt.Sprintf("; exceedance %d today, %d allowed", tr.Exceedances, r.Allowed)
+			// A rule with Allowed opens only beyond them: at least two.
+			s += fmt.Sprintf("; %d exceedances today, %d allowed", tr.Exceedances, r.Allowed)
 		}
 	}
 	if tr.Retrospective {
@@ -95,28 +124,24 @@ func openMessage(tr rules.Transition) string {
 
 func clearMessage(tr rules.Transition) string {
 	r := tr.Rule
-	head := r.Title + ": " + tr.Device + "/" + tr.Sensor + " "
+	s := head(tr)
+	unit := r.Quantity.Unit()
 	switch r.Kind {
 	case rules.Event:
-		return head + string(r.Quantity) + " ended"
+		return s + string(r.Quantity) + " ended"
 	case rules.Silence:
-		return head + "is sending again"
+		return s + "is sending again"
 	case rules.Stuck:
-		return head + fmt.Sprintf("%s moves again (%g)", r.Quantity, tr.Value)
+		return s + fmt.Sprintf("%s moves again (%s)", r.Quantity, withUnit(tr.Value, unit))
 	case rules.Range:
-		return head + fmt.Sprintf("%s is back in range (%g)", r.Quantity, tr.Value)
+		return s + fmt.Sprintf("%s is back in range (%s)", r.Quantity, withUnit(tr.Value, unit))
 	}
-	return head + fmt.Sprintf("%s is back to %.1f %s (clears at %g)", what(r), tr.Value, unitOf(r), r.Clear)
+	return s + fmt.Sprintf("%s is back to %s (clears at %s)", what(r), withUnit(tr.Value, unitOf(r)), num(r.Clear))
 }
 
-// span writes a duration the way plans do: "15m", not "15m0s".
+// span writes a duration the way plans do: "15m", "1h", "24h", not
+// "15m0s".
 func span(d time.Duration) string {
-	switch {
-	case d == 24*time.Hour:
-		return "day"
-	case d == time.Hour:
-		return "hour"
-	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")
@@ -125,4 +150,19 @@ func span(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// per writes the time unit of a rate: "m/h", "mm/min", "mm/15m".
+func per(d time.Duration) string {
+	switch d {
+	case time.Second:
+		return "s"
+	case time.Minute:
+		return "min"
+	case time.Hour:
+		return "h"
+	case 24 * time.Hour:
+		return "day"
+	}
+	return span(d)
 }
