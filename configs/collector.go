@@ -181,6 +181,9 @@ func (col *Collector) Validate() error {
 	c := r.file("", nil)
 	col.check(c)
 	for i, p := range col.Plans {
+		if p == nil {
+			continue
+		}
 		name := ""
 		if i < len(col.PlanFiles) {
 			name = col.PlanFiles[i]

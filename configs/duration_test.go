@@ -113,3 +113,46 @@ func TestDate(t *testing.T) {
 		t.Error("String or IsZero is wrong")
 	}
 }
+
+func TestPeriodYAML(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    PeriodSpec
+		out     string // what Marshal writes back
+		wantErr bool
+	}{
+		{in: "15m", want: PeriodSpec{D: 15 * time.Minute}, out: "15m"},
+		{in: "1h", want: PeriodSpec{D: time.Hour}, out: "1h"},
+		{in: "day", want: PeriodSpec{D: 24 * time.Hour}, out: "day"},
+		{in: "24h", want: PeriodSpec{D: 24 * time.Hour}, out: "day"},
+		{in: "year", want: PeriodSpec{Year: true}, out: "year"},
+		{in: "0s", wantErr: true},
+		{in: "-1h", wantErr: true},
+		{in: "5", wantErr: true},
+		{in: "fortnight", wantErr: true},
+		{in: "[1h]", wantErr: true},
+	}
+	for _, tt := range tests {
+		var v struct {
+			P PeriodSpec `yaml:"p"`
+		}
+		err := yaml.Unmarshal([]byte("p: "+tt.in), &v)
+		if tt.wantErr {
+			if _, ok := err.(*yaml.TypeError); !ok {
+				t.Errorf("%s: error %v, want a *yaml.TypeError", tt.in, err)
+			}
+			continue
+		}
+		if err != nil || v.P != tt.want || v.P.IsZero() {
+			t.Errorf("%s: got %+v, %v; want %+v", tt.in, v.P, err, tt.want)
+			continue
+		}
+		b, err := yaml.Marshal(v)
+		if err != nil || string(b) != "p: "+tt.out+"\n" {
+			t.Errorf("%s: marshalled to %q, %v; want %q", tt.in, b, err, "p: "+tt.out+"\n")
+		}
+	}
+	if !(PeriodSpec{}).IsZero() {
+		t.Error("the zero PeriodSpec is not IsZero")
+	}
+}

@@ -41,7 +41,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		p := new(Plan)
 		if c := decode("p.yaml", data, p, &r); !c.broken {
-			p.setDefaults()
+			p.setDefaults(c)
 			p.check(c)
 		}
 		col := new(Collector)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/telemetry"
+	"go.yaml.in/yaml/v3"
 )
 
 // Plan is one plan file: what a district plan or a standard asks of the
@@ -180,7 +181,23 @@ const (
 // [0, 0]. It is in force over the plan's dates.
 type AQI struct {
 	Name       string                              `yaml:"name"` // required, e.g. "HJ 633-2026"
-	Pollutants map[telemetry.Quantity][][2]float64 `yaml:"pollutants"`
+	Pollutants map[telemetry.Quantity][]Breakpoint `yaml:"pollutants"`
+}
+
+// Breakpoint is a row of an AQI table: a concentration, in the
+// pollutant's unit, and its IAQI, written [35, 50].
+type Breakpoint [2]float64
+
+// UnmarshalYAML reads a pair of numbers. yaml.v3 gives up on the whole
+// file when a list has the wrong length for a Go array; this reports the
+// row instead, so that the file's other problems are reported too.
+func (b *Breakpoint) UnmarshalYAML(n *yaml.Node) error {
+	var v []float64
+	if n.Kind == yaml.SequenceNode && len(n.Content) == 2 && n.Decode(&v) == nil {
+		*b = Breakpoint{v[0], v[1]}
+		return nil
+	}
+	return unmarshalError(n, "configs.Breakpoint")
 }
 
 // Scope selects devices by where they are (the collector's sites). Fields
@@ -222,7 +239,7 @@ func loadPlan(path string, r *report) (*Plan, *checker, error) {
 		return nil, nil, err
 	}
 	if !c.broken {
-		p.setDefaults()
+		p.setDefaults(c)
 		p.check(c)
 	}
 	return p, c, nil
@@ -236,12 +253,15 @@ func (p *Plan) Validate() error {
 	return r.err()
 }
 
-func (p *Plan) setDefaults() {
+// setDefaults fills in what the file leaves out. Numbers take defaults
+// only where their key is absent: "min_samples: 0" is an error, not 1.
+func (p *Plan) setDefaults(c *checker) {
 	if p.Kind == "" {
 		p.Kind = KindPlan
 	}
 	for i := range p.Rules {
 		r := &p.Rules[i]
+		rp := index("rules", i)
 		if r.Kind == "" {
 			r.Kind = Threshold
 		}
@@ -251,10 +271,10 @@ func (p *Plan) setDefaults() {
 		if r.Aggregate == "" && (r.Kind == Window || r.Kind == Period) {
 			r.Aggregate = Mean
 		}
-		if r.MinSamples == 0 {
+		if !c.has(key(rp, "min_samples")) {
 			r.MinSamples = 1
 		}
-		if r.Per == 0 && r.Kind == Rate {
+		if r.Kind == Rate && !c.has(key(rp, "per")) {
 			r.Per = Duration(time.Hour)
 		}
 		if r.Clear == nil {

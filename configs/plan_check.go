@@ -15,6 +15,7 @@ func (p *Plan) check(c *checker) {
 		c.add("kind", "%q is not a plan kind; use plan or standard", p.Kind)
 	}
 	c.dates("effective_from", "effective_to", p.EffectiveFrom, p.EffectiveTo)
+	c.scope("scope", p.Scope)
 	if len(p.Rules)+len(p.Targets) == 0 && p.AQI == nil {
 		c.add("rules", "a plan needs rules, targets or an aqi table")
 	}
@@ -259,7 +260,7 @@ func (a *AQI) check(c *checker, ap string) {
 			c.add(pp, "%q is not a known quantity", q)
 			continue
 		}
-		if len(bps) < 2 || bps[0] != [2]float64{0, 0} {
+		if len(bps) < 2 || bps[0] != (Breakpoint{0, 0}) {
 			c.add(pp, "breakpoints must start at [0, 0] and have at least two points")
 			continue
 		}

@@ -71,9 +71,8 @@ effective_from: 2016-08-01
 			{ID: "rng", Title: "N", Kind: Range, Quantity: telemetry.Distance, Category: CategoryWater,
 				Min: ptr(0), Max: ptr(5000), MinSamples: 1, Severity: Warning},
 			{ID: "given", Title: "G", Kind: Window, Quantity: telemetry.PM2_5, Category: CategoryAir,
-				EffectiveTo: Date{2031, time.January, 1},
 				Window: Duration(15 * time.Minute), Aggregate: Max, Above: ptr(75), Clear: ptr(60), MinSamples: 3,
-				Office: "parks", Severity: Info},
+				Office: "parks", Severity: Info, EffectiveTo: Date{2031, time.January, 1}},
 		},
 		Targets: []Target{{ID: "pm25", Title: "PM2.5", Metric: MetricPM25Mean, Max: ptr(35)}},
 	}
@@ -220,6 +219,25 @@ targets:
 			"p.yaml: aqi.pollutants.pm1[3] (line 8): [40 100] does not rise above [30 100]: concentrations and IAQI must both ascend",
 			"p.yaml: aqi.pollutants.pm1[4] (line 8): [+Inf 200] does not rise above [40 100]: concentrations and IAQI must both ascend",
 			`p.yaml: aqi.pollutants.pm25 (line 9): "pm25" is not a known quantity`,
+		},
+	}, {
+		name: "aqi rows that are not pairs",
+		plan: head + `aqi:
+  name: X
+  pollutants:
+    pm2_5:
+      - [0, 0]
+      - [35, 50, 100]
+      - [75]
+      - {conc: 115, iaqi: 150}
+    pm10: [[0, 0], [50, 50]]
+scope: {districts: ['']}
+`,
+		want: []string{
+			"p.yaml: aqi.pollutants.pm2_5[1] (line 8): want a pair of numbers [concentration, IAQI], got a list",
+			"p.yaml: aqi.pollutants.pm2_5[2] (line 9): want a pair of numbers [concentration, IAQI], got a list",
+			"p.yaml: aqi.pollutants.pm2_5[3] (line 10): want a pair of numbers [concentration, IAQI], got a mapping",
+			"p.yaml: scope.districts[0] (line 12): empty",
 		},
 	}, {
 		name: "aqi table without a name or pollutants",

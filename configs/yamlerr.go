@@ -156,6 +156,7 @@ var (
 	durationType = reflect.TypeFor[Duration]()
 	dateType     = reflect.TypeFor[Date]()
 	periodType   = reflect.TypeFor[PeriodSpec]()
+	pairType     = reflect.TypeFor[Breakpoint]()
 )
 
 // want describes the Go type t (named name) in the config's own terms.
@@ -167,6 +168,8 @@ func want(t reflect.Type, name string) string {
 		return "a date such as 2016-08-01"
 	case periodType:
 		return "a period such as 15m, 1h, day or year"
+	case pairType:
+		return "a pair of numbers [concentration, IAQI]"
 	case nil:
 		return name
 	}
