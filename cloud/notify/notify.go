@@ -131,7 +131,7 @@ type Opts struct {
 	// Backoff is the wait before a message's next attempt after a
 	// transient failure: Min after the first, doubling with each attempt
 	// up to Max, with jitter (see internal/backoff). Zero Min means
-	// DefaultBackoffMin, zero Max DefaultBackoffMax.
+	// DefaultBackoffMin, zero Max DefaultBackoffMax (or Min, if longer).
 	Backoff backoff.Backoff
 	// MaxAge is how long a message may stay pending before it is given up
 	// (Failed); 0 means DefaultMaxAge.
@@ -201,7 +201,7 @@ func New(q Queue, opts Opts) (*Notifier, error) {
 		opts.Backoff.Min = DefaultBackoffMin
 	}
 	if opts.Backoff.Max <= 0 {
-		opts.Backoff.Max = DefaultBackoffMax
+		opts.Backoff.Max = max(DefaultBackoffMax, opts.Backoff.Min)
 	}
 	if opts.Backoff.Max < opts.Backoff.Min {
 		return nil, fmt.Errorf("%w: backoff max %v is below its min %v", ErrConfig, opts.Backoff.Max, opts.Backoff.Min)
