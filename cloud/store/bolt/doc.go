@@ -18,7 +18,18 @@
 // when their keys are taken. Keys carry the incarnation, so two outboxes'
 // records with the same (time, seq) never overwrite each other.
 //
-// # File layout (schema version 3)
+// The same transaction keeps the hourly rollups: Append sums its new
+// records of good quality and trusted time, and its new blocks'
+// aggregates, per (device, sensor, quantity, hour) in memory, and merges
+// each touched hour into the rollups bucket with one read and one write,
+// so that a re-sent record, a duplicate, can never be summed twice.
+//
+// Alerts are JSON documents filtered in Go (store.AlertQuery.Match): a
+// collector holds thousands, not millions. Notifications are JSON
+// documents too, with an index of the pending ones in Due's order, so
+// that Due reads the head of the index rather than every message.
+//
+// # File layout (schema version 4)
 //
 //	meta/                      bucket
 //	  "schema"                 uint32, big-endian: the schema version
@@ -32,6 +43,13 @@
 //	    <minute><first><last><index>[<incarnation>]  aggregate value, see below
 //	alerts/                    bucket
 //	  <alert id>               store.Alert as JSON
+//	rollups/                   bucket of buckets (schema 4)
+//	  <device id>/             one bucket per device with a rollup
+//	    <quantity><sensor><hour>  rollup value, see below
+//	notifications/             bucket (schema 4)
+//	  <channel> 0x00 <key>     store.Notification as JSON
+//	notify_due/                bucket (schema 4): the pending notifications
+//	  <next attempt><created><channel> 0x00 <key>  empty value
 //
 // A reading key is 16 bytes: the reading's Unix milliseconds as a
 // big-endian uint64 with the sign bit flipped (so that times before 1970
@@ -55,6 +73,22 @@
 // (IEEE 754 bits, 8 bytes each, big-endian), then the sensor and the
 // quantity as in a record value.
 //
+// A rollup key is the quantity and then the sensor, each as a uvarint
+// length followed by the bytes, then the start of the hour as Unix seconds
+// in a big-endian uint64 with the sign bit flipped. A quantity's keys
+// therefore share a prefix and each stream's hours are one range in time
+// order: Rollups seeks to each stream's first hour asked for. A rollup
+// value is 40 bytes, each field 8 bytes big-endian: the count, the sum,
+// min and max (IEEE 754 bits) and the minutes bitmask (bit m: minute m of
+// the hour holds a reading).
+//
+// A notification's key is its channel, a 0 byte and its idempotency key;
+// channels may not hold a 0 byte, so keys sort by (channel, key) and a
+// channel's are one range. A pending notification also has a key in
+// notify_due: its next attempt and its creation, each as Unix seconds
+// (big-endian uint64, sign bit flipped) and nanoseconds (big-endian
+// uint32), then its notifications key; Settle moves or deletes it.
+//
 // A device state is last_seen as Unix microseconds (8 bytes, big-endian,
 // two's complement), the duplicate count (uvarint), then the received set:
 // the number of ranges (uvarint) and, for each range, First minus the
@@ -72,14 +106,22 @@
 //
 // # Versions
 //
+// Schema 4 added the rollups, notifications and notify_due buckets and
+// changed no encoding. Open migrates a file of schema 1, 2 or 3 in one
+// transaction that adds the buckets, makes the device states of schema 1
+// and 2 ones of schema 3 (below), sums every stored reading and
+// aggregate into the rollups as Append would have, and writes version 4;
+// a reading or aggregate that does not decode fails the migration and
+// leaves the file as it was. The version was bumped so that a schema 3
+// build, which would not keep the rollups, refuses the file.
+//
 // Schema 3 added the incarnation to keys (as an optional suffix) and the
 // incarnation fields to device states. Schema 1 and 2 encodings are valid
 // schema 3 encodings (no suffix; no incarnation fields, read as zero), so
-// Open migrates a schema 1 or 2 file in one transaction that adds what is
-// missing, rewrites each device state with incarnations 1 (its one outbox,
-// incarnation unknown) and writes version 3. The version was bumped so
-// that a schema 2 build refuses the file rather than calling its 24-byte
-// keys corrupt.
+// the migration from a schema 1 or 2 file adds what is missing and
+// rewrites each device state with incarnations 1 (its one outbox,
+// incarnation unknown). The version was bumped so that a schema 2 build
+// refuses the file rather than calling its 24-byte keys corrupt.
 //
 // Schema 1 had no aggregates bucket, no flags byte and no counts after the
 // received set. Its encodings are therefore valid schema 2 encodings (no

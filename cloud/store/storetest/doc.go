@@ -11,6 +11,17 @@
 // and limit of Readings, reading flags and the collector's future-time
 // flag, replayed counts, condensed blocks (their sequence numbers counted
 // like records', re-sent blocks as duplicates) and the order, range and
-// limit of Aggregates, alerts, behaviour after Close, persistence across a
-// reopen and concurrent appends, each with exact counts.
+// limit of Aggregates, outbox incarnations, the hourly rollups Append
+// keeps (which readings and aggregates count, exactly once, and Rollups'
+// filters and order), alerts (every field, every AlertQuery filter, order
+// and limit), the notification outbox (idempotent Enqueue, Due's order,
+// Settle, Notifications' filters), behaviour after Close, persistence
+// across a reopen and concurrent appends and enqueues, each with exact
+// counts.
+//
+// The suite assumes nothing of a backend beyond the store.Store contract:
+// times are compared with Equal, the names the rollup, alert and
+// notification tests sort on are lowercase ASCII letters and digits (so
+// that any collation agrees with byte order), and rollup sums are of
+// multiples of 1/4, exact in any order of addition.
 package storetest
