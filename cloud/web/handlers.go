@@ -108,4 +108,3 @@ func utc(t time.Time) *time.Time {
 	t = t.UTC()
 	return &t
 }
-

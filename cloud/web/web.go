@@ -69,8 +69,8 @@ type server struct {
 	lifecycle  Lifecycle
 	plans      any
 	compliance Compliance
-	health func() error
-	log    *slog.Logger
+	health     func() error
+	log        *slog.Logger
 }
 
 // New returns the API's handler over src.
