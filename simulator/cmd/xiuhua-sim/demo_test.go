@@ -81,7 +81,7 @@ func TestDemoAlertsWithinAMinuteAndStopsCleanly(t *testing.T) {
 
 	var alerts struct {
 		Alerts []struct {
-			Device, Quantity, State, Office string
+			ID, Device, Quantity, State, Office string
 		}
 	}
 	var sunk []struct {
@@ -102,8 +102,8 @@ func TestDemoAlertsWithinAMinuteAndStopsCleanly(t *testing.T) {
 	if a.Device != "site-xh-003" || a.Quantity != "pm2_5" || a.State != "open" || a.Office != "city-operations-centre" {
 		t.Errorf("alert = %+v, want an open pm2_5 alert for site-xh-003 routed to city-operations-centre", a)
 	}
-	if !strings.HasSuffix(sunk[0].IdempotencyKey, ":open") {
-		t.Errorf("sink got idempotency key %q, want <id>:open", sunk[0].IdempotencyKey)
+	if want := a.ID + ":alert.opened:0:city-operations-centre"; sunk[0].IdempotencyKey != want {
+		t.Errorf("sink got idempotency key %q, want %q", sunk[0].IdempotencyKey, want)
 	}
 	t.Logf("alert after %v", time.Since(start).Round(time.Millisecond))
 
