@@ -78,6 +78,11 @@ func (db *DB) Alerts(ctx context.Context, q store.AlertQuery) ([]store.Alert, er
 	if err := db.check(ctx, op); err != nil {
 		return nil, err
 	}
+	for _, f := range []string{q.State, q.Office, q.Device, q.Plan, q.Category, q.Severity} {
+		if !isText(f) {
+			return nil, nil // no stored alert has it
+		}
+	}
 	var (
 		where []string
 		args  []any

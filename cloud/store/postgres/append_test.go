@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -116,11 +117,26 @@ func TestNamesNotText(t *testing.T) {
 	if err != nil || len(rs) != 1 || rs[0].Sensor+" "+string(rs[0].Quantity) != want {
 		t.Errorf("Readings = %+v, %v; want names %q", rs, err, want)
 	}
-	if err := db.Settle(context.Background(), "a\x00b", "k", store.Delivered, t0, t0, ""); err == nil {
-		t.Error("Settle of a channel with NUL succeeded")
+	// Asking with such names finds nothing, as in a store that could keep them.
+	ctx := context.Background()
+	if err := db.Settle(ctx, "a\x00b", "k", store.Delivered, t0, t0, ""); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Settle of a channel with NUL: %v, want store.ErrNotFound", err)
 	}
-	if _, err := db.Alert(context.Background(), "bad\xff"); err == nil {
-		t.Error("Alert of an id that is not UTF-8 succeeded")
+	if _, err := db.Alert(ctx, "bad\xff"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Alert of an id that is not UTF-8: %v, want store.ErrNotFound", err)
+	}
+	if as, err := db.Alerts(ctx, store.AlertQuery{Office: "x\x00"}); err != nil || len(as) != 0 {
+		t.Errorf("Alerts of an office with NUL = %v, %v; want none", as, err)
+	}
+	if ns, err := db.Notifications(ctx, "x\x00", ""); err != nil || len(ns) != 0 {
+		t.Errorf("Notifications of a channel with NUL = %v, %v; want none", ns, err)
+	}
+	q := store.RollupQuery{Devices: []string{"odd\x00"}, From: t0.Add(-time.Hour), To: t0.Add(time.Hour)}
+	if rs, err := db.Rollups(ctx, q); err != nil || len(rs) != 0 {
+		t.Errorf("Rollups of a device with NUL = %v, %v; want none", rs, err)
+	}
+	if err := db.Enqueue(ctx, store.Notification{Channel: "c", Key: "k\x00", Created: t0}); err == nil {
+		t.Error("Enqueue of a key with NUL succeeded")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -185,4 +186,54 @@ func describe(bs []telemetry.Batch) string {
 		s += fmt.Sprintf("[%s inc=%x replay=%v seqs=%v]", b.Device, b.Incarnation, b.Replay, b.Seqs())
 	}
 	return s
+}
+
+// TestExtremes: values at the ends of their types' ranges are stored as
+// bolt stores them: times far before 1970 and far after 9999, sequence
+// numbers and incarnations above 2^63, infinite and negative-zero values.
+func TestExtremes(t *testing.T) {
+	ctx := context.Background()
+	pg, ref, _ := openPair(t)
+	at := func(seq uint64, ms int64, v float64) telemetry.Record {
+		return telemetry.Record{Seq: seq, Reading: telemetry.Reading{Sensor: "水位", Quantity: telemetry.WaterLevel,
+			Value: v, Time: time.UnixMilli(ms).UTC(), Quality: telemetry.Bad, Flags: telemetry.ClockUnsynced | telemetry.ClockCorrected}}
+	}
+	b := telemetry.Batch{Device: "edge", Incarnation: math.MaxUint64, Records: []telemetry.Record{
+		at(1, -1<<50, math.Inf(-1)),
+		at(2, time.Time{}.UnixMilli(), math.Copysign(0, -1)),
+		at(1<<63+5, 1<<50, math.MaxFloat64),
+		at(math.MaxUint64, 0, math.SmallestNonzeroFloat64),
+	}, Condensed: []telemetry.Condensed{{Range: telemetry.Range{First: 1 << 62, Last: 1<<62 + 9}, Aggregates: []telemetry.Aggregate{
+		{Sensor: "s", Quantity: "q", Minute: time.UnixMilli(-1 << 49), Count: math.MaxUint32, Min: math.Inf(-1), Max: math.Inf(1), Mean: 0.5},
+	}}}}
+	for _, arrived := range []time.Time{t0, t0} { // new, then duplicates
+		got, err := pg.Append(ctx, arrived, b)
+		if err != nil {
+			t.Fatalf("postgres Append: %v", err)
+		}
+		want, err := ref.Append(ctx, arrived, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "Append", got, want)
+	}
+	everything := store.ReadingQuery{Device: "edge", From: time.UnixMilli(-1 << 51), To: time.UnixMilli(1 << 51)}
+	for name, f := range map[string]func(store.Store) (any, error){
+		"Devices":    func(s store.Store) (any, error) { return s.Devices(ctx) },
+		"Readings":   func(s store.Store) (any, error) { return s.Readings(ctx, everything) },
+		"Aggregates": func(s store.Store) (any, error) { return s.Aggregates(ctx, everything) },
+		"Rollups": func(s store.Store) (any, error) {
+			return s.Rollups(ctx, store.RollupQuery{From: time.UnixMilli(-1 << 51), To: time.UnixMilli(1 << 51)})
+		},
+	} {
+		got, err := f(pg)
+		if err != nil {
+			t.Fatalf("postgres %s: %v", name, err)
+		}
+		want, err := f(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, name, got, want)
+	}
 }

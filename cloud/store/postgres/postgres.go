@@ -79,6 +79,10 @@ func Open(ctx context.Context, dsn string, opts *Opts) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
 	if err := migrate(ctx, pool, o.Logger); err != nil {
 		pool.Close()
 		return nil, err

@@ -158,3 +158,21 @@ func withParam(t *testing.T, dsn, key, value string) string {
 	}
 	return dsn + " " + key + "=" + value
 }
+
+// TestOpenUnreachable: the error says what failed and keeps the password
+// out.
+func TestOpenUnreachable(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://collector:sekrit@127.0.0.1:1/xiuhua?connect_timeout=2",
+		"postgres://collector:sekrit@127.0.0.1:5432/xiuhua?sslmode=bogus",
+	} {
+		db, err := Open(context.Background(), dsn, nil)
+		if err == nil {
+			db.Close()
+			t.Fatalf("Open(%s) succeeded", redact(dsn))
+		}
+		if !strings.HasPrefix(err.Error(), "postgres: open: ") || strings.Contains(err.Error(), "sekrit") {
+			t.Errorf("Open = %q, want a postgres: open error without the password", err)
+		}
+	}
+}

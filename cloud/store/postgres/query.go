@@ -17,29 +17,20 @@ func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
 	if err := db.check(ctx, op); err != nil {
 		return nil, err
 	}
-	rows, err := db.pool.Query(ctx, `SELECT id, `+deviceColumns+` FROM devices ORDER BY id`)
+	rows, err := db.pool.Query(ctx, `SELECT `+deviceColumns+` FROM devices ORDER BY id`)
 	if err != nil {
 		return nil, db.fail(op, err)
 	}
 	var (
-		out      []store.Device
-		id       string
-		s        deviceState
-		received []byte
-		counts   [8]int64
-		previous []int64
+		out []store.Device
+		row deviceRow
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &s.lastSeen, &received, &counts[0], &counts[1], &counts[2], &counts[3],
-		&counts[4], &counts[5], &counts[6], &counts[7], &previous}, func() error {
-		var err error
-		if s.received, err = decodeRanges(received); err != nil {
-			return fmt.Errorf("device %q: %w", id, err)
+	_, err = pgx.ForEachRow(rows, row.targets(), func() error {
+		s, err := row.state()
+		if err == nil {
+			out = append(out, s.device(row.id))
 		}
-		s.lastSeen = s.lastSeen.UTC()
-		s.duplicates, s.condensed, s.replayed, s.futureTime = u64(counts[0]), u64(counts[1]), u64(counts[2]), u64(counts[3])
-		s.incarnation, s.incarnations, s.previousReceived, s.stale = u64(counts[4]), u64(counts[5]), u64(counts[6]), u64(counts[7])
-		out = append(out, s.device(id))
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, db.fail(op, err)

@@ -62,16 +62,13 @@ func (a *appender) rollupAggregate(device string, ag telemetry.Aggregate) {
 }
 
 func (a *appender) addRollup(k rollupKey, s rollupSum) {
-	r, ok := a.rollups[k]
-	if !ok {
-		a.rollups[k] = &s
-		return
+	if r, ok := a.rollups[k]; ok {
+		s.count += r.count
+		s.sum = r.sum + s.sum
+		s.min, s.max = min(r.min, s.min), max(r.max, s.max)
+		s.minutes |= r.minutes
 	}
-	r.count += s.count
-	r.sum += s.sum
-	r.min = min(r.min, s.min)
-	r.max = max(r.max, s.max)
-	r.minutes |= s.minutes
+	a.rollups[k] = s
 }
 
 // queueRollups queues the upsert of the call's rollups: one row per key
@@ -137,12 +134,24 @@ func (db *DB) Rollups(ctx context.Context, q store.RollupQuery) ([]store.Rollup,
 	sql := `SELECT device, sensor, quantity, hour_ms, count, sum, min, max, minutes FROM rollups
 		WHERE hour_ms >= $1 AND hour_ms < $2`
 	args := []any{from, to}
+	if !isText(string(q.Quantity)) {
+		return out, nil // not stored
+	}
 	if q.Quantity != "" {
 		args = append(args, string(q.Quantity))
 		sql += ` AND quantity = $3`
 	}
 	if len(q.Devices) > 0 {
-		args = append(args, q.Devices)
+		devices := make([]string, 0, len(q.Devices))
+		for _, d := range q.Devices {
+			if isText(d) { // else not stored
+				devices = append(devices, d)
+			}
+		}
+		if len(devices) == 0 {
+			return out, nil
+		}
+		args = append(args, devices)
 		sql += fmt.Sprintf(` AND device = ANY($%d)`, len(args))
 	}
 	sql += ` ORDER BY device, sensor, quantity, hour_ms`

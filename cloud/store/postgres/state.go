@@ -26,6 +26,38 @@ type deviceState struct {
 	previous         []uint64 // earlier incarnations, oldest first, at most maxPrevious
 }
 
+// deviceColumns are the devices table's columns that deviceRow scans.
+const deviceColumns = `id, last_seen, received, duplicates, condensed, replayed, future_time,
+	incarnation, incarnations, previous_received, stale_incarnation, previous`
+
+// deviceRow is a row of deviceColumns as scanned.
+type deviceRow struct {
+	id       string
+	lastSeen time.Time
+	received []byte
+	counts   [8]int64
+	previous []int64
+}
+
+func (r *deviceRow) targets() []any {
+	c := &r.counts
+	return []any{&r.id, &r.lastSeen, &r.received, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &r.previous}
+}
+
+func (r *deviceRow) state() (deviceState, error) {
+	received, err := decodeRanges(r.received)
+	if err != nil {
+		return deviceState{}, fmt.Errorf("device %q: %w", r.id, err)
+	}
+	c := &r.counts
+	return deviceState{
+		lastSeen: r.lastSeen.UTC(), duplicates: u64(c[0]), received: received,
+		condensed: u64(c[1]), replayed: u64(c[2]), futureTime: u64(c[3]),
+		incarnation: u64(c[4]), incarnations: u64(c[5]), previousReceived: u64(c[6]), stale: u64(c[7]),
+		previous: u64s(r.previous),
+	}, nil
+}
+
 // maxPrevious bounds the earlier incarnations a device remembers, as the
 // bolt backend does. An incarnation forgotten and then heard from again
 // starts an incarnation once more (its batches are stored; completeness
