@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -159,26 +160,35 @@ var standardBauds = map[int]bool{
 // path. Relative paths in it are resolved against path's directory. All
 // problems with the file come back together in an *Error.
 func LoadAgent(path string) (*Agent, error) {
-	var r report
-	a := new(Agent)
-	c, data, err := decodeFile(path, a, &r)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("configs: load agent config: %w", err)
 	}
+	return ParseAgent(path, data)
+}
+
+// ParseAgent is LoadAgent for a config already read, e.g. one received over
+// MQTT: name is the path it is (or will be) stored at, used in problems and
+// to resolve relative paths. A signature line is ignored here; see Verify.
+func ParseAgent(name string, data []byte) (*Agent, error) {
+	var r report
+	a := new(Agent)
+	c := decode(name, data, a, &r)
 	if !c.broken {
 		a.setDefaults(c)
-		a.Outbox.Path = resolve(path, a.Outbox.Path)
+		a.Outbox.Path = resolve(name, a.Outbox.Path)
 		a.check(c)
 	}
 	if err := r.err(); err != nil {
 		return nil, err
 	}
-	a.hash = sha256Hex(data)
+	a.hash = Hash(data)
 	return a, nil
 }
 
-// Hash is the SHA-256, in hex, of the file as it was loaded, so that an
-// agent can report which config it applied. It is "" for an Agent that was
+// Hash is the SHA-256, in hex, of the file as it was loaded, its signature
+// line left out (see the package function Hash), so that an agent can report
+// which config it applied. It is "" for an Agent that was
 // not loaded from a file.
 func (a *Agent) Hash() string { return a.hash }
 
