@@ -83,6 +83,29 @@ func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 	return pub, nil
 }
 
+// ParsePublicKeys decodes every PEM "PUBLIC KEY" block in data: a device's
+// trust file may hold several keys (the current one and its successor
+// during a rotation). It is an error when there is none.
+func ParsePublicKeys(data []byte) ([]ed25519.PublicKey, error) {
+	var keys []ed25519.PublicKey
+	for {
+		b, rest := pem.Decode(data)
+		if b == nil {
+			break
+		}
+		k, err := ParsePublicKey(pem.EncodeToMemory(b))
+		if err != nil {
+			return nil, fmt.Errorf("%w (key %d)", err, len(keys)+1)
+		}
+		keys = append(keys, k)
+		data = rest
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("configs: no PEM %q block found", "PUBLIC KEY")
+	}
+	return keys, nil
+}
+
 // ParsePrivateKey decodes a PEM "PRIVATE KEY" block holding an ed25519 key.
 func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 	der, err := pemBlock(data, "PRIVATE KEY")

@@ -66,4 +66,13 @@ func TestKeysRoundTrip(t *testing.T) {
 	if _, err := ParsePublicKey(MarshalPrivateKey(priv)); err == nil || !strings.Contains(err.Error(), `"PRIVATE KEY", want "PUBLIC KEY"`) {
 		t.Errorf("a private key read as public: %v", err)
 	}
+	other, _, _ := GenerateKey()
+	both := append(MarshalPublicKey(pub), MarshalPublicKey(other)...)
+	keys, err := ParsePublicKeys(both)
+	if err != nil || len(keys) != 2 || !keys[0].Equal(pub) || !keys[1].Equal(other) {
+		t.Errorf("ParsePublicKeys = %d keys, %v", len(keys), err)
+	}
+	if _, err := ParsePublicKeys([]byte("no keys here")); err == nil {
+		t.Error("a file without keys parsed")
+	}
 }
