@@ -236,15 +236,18 @@ func TestSilenceCleared(t *testing.T) {
 	last := t1
 	open := rules.Transition{Change: rules.Opened, Rule: silent, Device: "site-7", Sensor: "dust",
 		Time: last.Add(15 * time.Minute), Since: last, Value: 900}
+	// A resolved silence's value is how long it lasted on event time,
+	// in the alert's unit (s): not the value of the reading that ended it.
 	tests := []struct {
 		name     string
 		reading  time.Time
 		resolved bool
+		value    float64
 	}{
-		{"a reading after the alert opened", last.Add(20 * time.Minute), true},
-		{"a buffered reading before the alert opened", last.Add(time.Minute), true},
-		{"the last reading again", last, true},
-		{"a reading before the silence", last.Add(-time.Minute), false},
+		{"a reading after the alert opened", last.Add(20 * time.Minute), true, 1200},
+		{"a buffered reading before the alert opened", last.Add(time.Minute), true, 60},
+		{"the last reading again", last, true, 0},
+		{"a reading before the silence", last.Add(-time.Minute), false, 900},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,6 +266,9 @@ func TestSilenceCleared(t *testing.T) {
 			if got := a.State == store.Resolved; got != tt.resolved {
 				t.Fatalf("state %s, want resolved %v", a.State, tt.resolved)
 			}
+			if a.Value != tt.value {
+				t.Errorf("value %v %s, want %v", a.Value, a.Unit, tt.value)
+			}
 			if !tt.resolved {
 				e.sent()
 				return
@@ -272,5 +278,28 @@ func TestSilenceCleared(t *testing.T) {
 			}
 			same(t, "keys", keys(e.out.take()), []string{id + ":alert.resolved:A"})
 		})
+	}
+}
+
+// A stuck stream's alert stores how long the value has held still, in
+// its unit (s) beside its limit (For, in s): its transitions carry the
+// level it holds, which only the messages show.
+func TestStuckValueInSeconds(t *testing.T) {
+	stuck := &rules.Rule{Plan: "huangpu-flood", ID: "level-gauge-stuck", Title: "Water-level reading stuck",
+		Kind: rules.Stuck, Quantity: telemetry.WaterLevel, For: 6 * time.Hour, Tolerance: 0.001}
+	settled := t1.Add(-6*time.Hour - 5*time.Minute)
+	e := newEnv(t)
+	e.apply(rules.Transition{Change: rules.Opened, Rule: stuck, Device: "gauge-3", Sensor: "level",
+		Time: t1, Since: settled, Value: 3.1, Samples: 1})
+	id := alert.ID("huangpu-flood", "level-gauge-stuck", "gauge-3", "level", t1)
+	if a := e.alert(id); a.Value != 21900 || a.Limit != 21600 || a.Unit != "s" ||
+		a.Message != "Water-level reading stuck: gauge-3/level water_level has stayed at 3.1 m since 2026-07-14 11:00:00 CST" {
+		t.Errorf("opened: value %v limit %v unit %q message %q, want 21900 s beside 21600 s", a.Value, a.Limit, a.Unit, a.Message)
+	}
+	e.apply(rules.Transition{Change: rules.Cleared, Rule: stuck, Device: "gauge-3", Sensor: "level",
+		Time: t1.Add(time.Hour), Since: settled, Value: 3.25, Samples: 1})
+	if a := e.alert(id); a.State != store.Resolved || a.Value != 25500 || a.Unit != "s" ||
+		a.Message != "Water-level reading stuck: gauge-3/level water_level moves again (3.25 m)" {
+		t.Errorf("resolved: state %s value %v unit %q message %q, want resolved at 25500 s", a.State, a.Value, a.Unit, a.Message)
 	}
 }

@@ -36,6 +36,19 @@ func limitOf(r *rules.Rule, v float64) float64 {
 	return r.Limit
 }
 
+// valueOf is the value an alert stores for tr, in unitOf's unit. It is
+// the value judged, but for a stuck stream (whose transitions carry the
+// level it holds) how long it held still, and for the end of a silence
+// (whose transition carries the reading that ended it) how long the
+// silence lasted: both in seconds, beside a limit in seconds.
+func valueOf(tr rules.Transition) float64 {
+	switch {
+	case tr.Rule.Kind == rules.Stuck, tr.Rule.Kind == rules.Silence && tr.Change == rules.Cleared:
+		return tr.Time.Sub(tr.Since).Seconds()
+	}
+	return tr.Value
+}
+
 func unitOf(r *rules.Rule) string {
 	switch r.Kind {
 	case rules.Silence, rules.Stuck:

@@ -49,10 +49,19 @@ type Collector struct {
 	engine   *rules.Engine
 	late     []rules.Late // spans waiting for a replay, merged per rule and stream
 
-	ready chan struct{} // closed once Run has opened the store and the API
-	mu    sync.Mutex
-	ing   *ingest.Ingest
-	link  *mqttLink
+	ready    chan struct{} // closed once Run has opened the store and the API
+	mu       sync.Mutex
+	ing      *ingest.Ingest
+	link     *mqttLink
+	notifier *notify.Notifier
+
+	// Test hooks (export_test.go), set before Run. ticks, when set,
+	// replaces the TickEvery ticker: each channel received is one tick,
+	// closed once the tick is done. observed is called on ingest's
+	// goroutine once a batch's new records are judged and what they
+	// changed is applied.
+	ticks    chan chan struct{}
+	observed func(device string, recs []telemetry.Record)
 }
 
 // New checks the plans and binds the HTTP address, so that a port in use
@@ -121,7 +130,13 @@ func (c *Collector) Run(ctx context.Context) error {
 			c.addLate(l)
 		}
 		c.engineMu.Unlock()
-		return alerts.Apply(ctx, trs)
+		if err := alerts.Apply(ctx, trs); err != nil {
+			return err
+		}
+		if c.observed != nil {
+			c.observed(device, recs)
+		}
+		return nil
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -145,7 +160,7 @@ func (c *Collector) Run(ctx context.Context) error {
 	}, c.log)
 	defer link.close()
 	c.mu.Lock()
-	c.ing, c.link = ing, link
+	c.ing, c.link, c.notifier = ing, link, notifier
 	c.mu.Unlock()
 
 	api := web.New(st, &web.Opts{Logger: c.log, Health: c.health, States: c.reg, Lifecycle: alerts,
@@ -224,6 +239,16 @@ func (c *Collector) IngestStats() ingest.Stats {
 	return c.ing.Stats()
 }
 
+// NotifyStats returns the notifier's counters (zero before Run).
+func (c *Collector) NotifyStats() notify.Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.notifier == nil {
+		return notify.Stats{}
+	}
+	return c.notifier.Stats()
+}
+
 // RegistryStats returns the device registry's counters.
 func (c *Collector) RegistryStats() registry.Stats { return c.reg.Stats() }
 
@@ -240,33 +265,50 @@ func (c *Collector) openStore(ctx context.Context) (store.Store, error) {
 // (silent streams, periods that ended, escalations) and replays late data.
 const TickEvery = time.Second
 
-// tick runs until ctx ends.
+// tick runs until ctx ends: every TickEvery, or on each of the test
+// hook's ticks.
 func (c *Collector) tick(ctx context.Context, st store.Store, alerts *alert.Manager) error {
-	t := time.NewTicker(TickEvery)
-	defer t.Stop()
+	var every <-chan time.Time
+	if c.ticks == nil {
+		t := time.NewTicker(TickEvery)
+		defer t.Stop()
+		every = t.C
+	}
 	for {
+		var done chan struct{}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-every:
+		case done = <-c.ticks:
 		}
-		c.engineMu.Lock()
-		trs := c.engine.Tick(c.now())
-		late := c.late
-		c.late = nil
-		c.engineMu.Unlock()
-		if err := alerts.Apply(ctx, trs); err != nil {
-			return err
+		err := c.tickOnce(ctx, st, alerts)
+		if done != nil {
+			close(done)
 		}
-		for _, l := range late {
-			if err := c.replay(ctx, st, alerts, l); err != nil {
-				return err
-			}
-		}
-		if err := alerts.Tick(ctx); err != nil {
+		if err != nil {
 			return err
 		}
 	}
+}
+
+// tickOnce judges, at the collector's clock, what time alone changes,
+// replays the late spans gathered since the last tick and escalates.
+func (c *Collector) tickOnce(ctx context.Context, st store.Store, alerts *alert.Manager) error {
+	c.engineMu.Lock()
+	trs := c.engine.Tick(c.now())
+	late := c.late
+	c.late = nil
+	c.engineMu.Unlock()
+	if err := alerts.Apply(ctx, trs); err != nil {
+		return err
+	}
+	for _, l := range late {
+		if err := c.replay(ctx, st, alerts, l); err != nil {
+			return err
+		}
+	}
+	return alerts.Tick(ctx)
 }
 
 func (c *Collector) addLate(l rules.Late) {

@@ -19,7 +19,9 @@
 // Work per reading is O(1) and memory per stream is bounded: a sliding
 // window keeps Buckets buckets (it is judged at the resolution W/Buckets,
 // the window at a reading being the Buckets buckets ending with the
-// reading's), a period one running aggregate, the others a few values.
+// reading's) holding only what its rule reads, a period one running
+// aggregate, the others a few values. A reading costs one map look-up for
+// its stream and quantity however many rules judge it.
 //
 // Late data: a reading older than a stream's live state can place (before
 // its window, its period, or its newest reading) is not judged live.

@@ -88,19 +88,28 @@ type Engine struct {
 	rules   []*Rule
 	byQ     map[telemetry.Quantity][]*Rule
 	applies func(r *Rule, device string) bool
-	scoped  map[scopeKey]bool
-	states  map[stateKey]*state
+	// streams holds the states of each stream's quantity under the rules
+	// of that quantity: one look-up per reading, however many rules judge
+	// it.
+	streams map[streamKey]*streamStates
+	nstates int
 	stats   Stats
 }
 
-type stateKey struct {
-	rule   *Rule
-	stream Stream
+type streamKey struct {
+	stream   Stream
+	quantity telemetry.Quantity
 }
 
-type scopeKey struct {
-	rule   *Rule
-	device string
+// streamStates is one stream's quantity under the rules of that quantity.
+type streamStates struct {
+	stream Stream
+	rules  []*Rule // the engine's byQ of the quantity
+	// covers says which rules cover the stream's device (their scope);
+	// states holds each rule's state, made by its first judgement (or
+	// MarkOpen), nil before.
+	covers []bool
+	states []*state
 }
 
 // New returns an engine for rules, which it checks. applies says whether
@@ -110,8 +119,7 @@ func New(rules []Rule, applies func(r *Rule, device string) bool) (*Engine, erro
 	if applies == nil {
 		applies = func(*Rule, string) bool { return true }
 	}
-	e := &Engine{byQ: map[telemetry.Quantity][]*Rule{}, applies: applies,
-		scoped: map[scopeKey]bool{}, states: map[stateKey]*state{}}
+	e := &Engine{byQ: map[telemetry.Quantity][]*Rule{}, applies: applies, streams: map[streamKey]*streamStates{}}
 	seen := map[string]bool{}
 	for i := range rules {
 		r := rules[i]
@@ -144,7 +152,7 @@ func (e *Engine) Rule(plan, id string) *Rule {
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
 	s := e.stats
-	s.Streams = len(e.states)
+	s.Streams = e.nstates
 	return s
 }
 
@@ -152,8 +160,15 @@ func (e *Engine) Stats() Stats {
 // (loaded from the store after a restart, or opened by a replay), so that
 // it is cleared rather than raised again.
 func (e *Engine) MarkOpen(plan, rule string, s Stream) {
-	if r := e.Rule(plan, rule); r != nil {
-		e.state(r, s).open = true
+	r := e.Rule(plan, rule)
+	if r == nil {
+		return
+	}
+	ss := e.stream(s, r.Quantity)
+	for i, x := range ss.rules {
+		if x == r {
+			ss.state(e, i).open = true
+		}
 	}
 }
 
@@ -178,9 +193,9 @@ func (e *Engine) Observe(device string, recs []telemetry.Record) ([]Transition, 
 	}
 	var out []Transition
 	var late []Late
+	var ss *streamStates
 	for _, rec := range sorted {
-		rules := e.byQ[rec.Quantity]
-		if len(rules) == 0 {
+		if len(e.byQ[rec.Quantity]) == 0 {
 			continue
 		}
 		if !trusted(rec) {
@@ -188,12 +203,14 @@ func (e *Engine) Observe(device string, recs []telemetry.Record) ([]Transition, 
 			continue
 		}
 		s := Stream{Device: device, Sensor: rec.Sensor}
-		for _, r := range rules {
-			if !r.inForce(rec.Time) || !e.covers(r, device) {
+		if ss == nil || ss.stream != s || ss.rules[0].Quantity != rec.Quantity {
+			ss = e.stream(s, rec.Quantity)
+		}
+		for i, r := range ss.rules {
+			if !ss.covers[i] || !r.inForce(rec.Time) {
 				continue
 			}
-			st := e.state(r, s)
-			tr, ok := st.observe(r, rec.Time, rec.Value)
+			tr, ok := ss.state(e, i).observe(r, rec.Time, rec.Value)
 			if !ok {
 				e.stats.Late++
 				late = addLate(late, Late{Rule: r, Stream: s, From: rec.Time, To: rec.Time})
@@ -228,10 +245,16 @@ func addLate(ls []Late, l Late) []Late {
 // passed without a reading of the next period.
 func (e *Engine) Tick(now time.Time) []Transition {
 	var out []Transition
-	for k, st := range e.states {
-		for _, t := range st.tick(k.rule, now) {
-			t.Rule, t.Device, t.Sensor = k.rule, k.stream.Device, k.stream.Sensor
-			out = append(out, t)
+	for _, ss := range e.streams {
+		for i, st := range ss.states {
+			if st == nil {
+				continue
+			}
+			r := ss.rules[i]
+			for _, t := range st.tick(r, now) {
+				t.Rule, t.Device, t.Sensor = r, ss.stream.Device, ss.stream.Sensor
+				out = append(out, t)
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b Transition) int { return a.Time.Compare(b.Time) })
@@ -262,22 +285,30 @@ func (e *Engine) Replay(l Late, recs []telemetry.Record) []Transition {
 	return out
 }
 
-func (e *Engine) covers(r *Rule, device string) bool {
-	k := scopeKey{r, device}
-	ok, known := e.scoped[k]
-	if !known {
-		ok = e.applies(r, device)
-		e.scoped[k] = ok
+// stream returns the states of stream s's quantity q, made (and its
+// rules' scopes asked) on first use. q must have rules.
+func (e *Engine) stream(s Stream, q telemetry.Quantity) *streamStates {
+	k := streamKey{s, q}
+	ss := e.streams[k]
+	if ss == nil {
+		rules := e.byQ[q]
+		ss = &streamStates{stream: s, rules: rules, covers: make([]bool, len(rules)), states: make([]*state, len(rules))}
+		for i, r := range rules {
+			ss.covers[i] = e.applies(r, s.Device)
+		}
+		e.streams[k] = ss
 	}
-	return ok
+	return ss
 }
 
-func (e *Engine) state(r *Rule, s Stream) *state {
-	k := stateKey{r, s}
-	st := e.states[k]
+// state returns the state of the stream under its i-th rule, made on
+// first use.
+func (ss *streamStates) state(e *Engine, i int) *state {
+	st := ss.states[i]
 	if st == nil {
-		st = newState(r)
-		e.states[k] = st
+		st = newState(ss.rules[i])
+		ss.states[i] = st
+		e.nstates++
 	}
 	return st
 }

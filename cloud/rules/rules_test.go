@@ -120,6 +120,7 @@ func TestWindow(t *testing.T) {
 	mean := Rule{Kind: Window, Quantity: telemetry.PM2_5, Window: 30 * s, Limit: 75, Clear: 60, MinSamples: 2}
 	peak := mean
 	peak.Aggregate, peak.MinSamples = Max, 1
+	trough := Rule{Kind: Window, Quantity: telemetry.PM2_5, Window: 30 * s, Aggregate: Min, Below: true, Limit: 10, Clear: 20}
 	runCases(t, []ruleCase{
 		{"exactly at the limit does not open", mean, []step{r(0, 75), r(s, 75)}, ""},
 		{"min samples", mean, []step{r(0, 500)}, ""},
@@ -131,6 +132,8 @@ func TestWindow(t *testing.T) {
 		{"out of order inside the window counts", mean, []step{r(5*s, 80), r(3*s, 80)}, "opened@5s(since 5s)=80"},
 		{"before the window is late", mean, []step{r(40*s, 80), r(5*s, 80)}, "late@5s"},
 		{"max aggregate", peak, []step{r(0, 10), r(s, 76), r(2*s, 10), r(31*s, 10), r(32*s, 10)}, "opened@1s(since 1s)=76 cleared@31s(since 1s)=10"},
+		// At 32s the window is 3s..32s: the 5 at 1s has left it.
+		{"min aggregate, below", trough, []step{r(0, 50), r(s, 5), r(2*s, 40), r(32*s, 30)}, "opened@1s(since 1s)=5 cleared@32s(since 1s)=30"},
 	})
 }
 
@@ -175,6 +178,10 @@ func TestRateEventSilenceStuckRange(t *testing.T) {
 		{"rising 0.6 m/h opens", rise, []step{r(0, 1), r(10*m, 1.1), r(20*m, 1.2)}, "opened@20m0s(since 20m0s)=0.6"},
 		// At 40m the window holds 20m..40m, all at 1.2.
 		{"a flat level clears", rise, []step{r(0, 1), r(10*m, 1.1), r(20*m, 1.2), r(30*m, 1.2), r(40*m, 1.2)}, "opened@20m0s(since 20m0s)=0.6 cleared@40m0s(since 20m0s)=0"},
+		// At 20m the window's oldest reading is 10m, too close to judge;
+		// the 5m reading that comes after it is the oldest then:
+		// 0.2 m in 15 min is 0.8 m/h.
+		{"an earlier reading out of order is the oldest", rise, []step{r(10*m, 1.1), r(20*m, 1.2), r(5*m, 1.0)}, "opened@20m0s(since 20m0s)=0.8"},
 		{"event opens and ends", trapped, []step{r(0, 1), r(5*m, 0)}, "opened@0s(since 0s)=1 cleared@5m0s(since 0s)=0"},
 		{"silence after N", silent, []step{r(0, 1), tick(9 * m), tick(10 * m), tick(11 * m), r(12*m, 1)}, "opened@10m0s(since 0s)=600 cleared@12m0s(since 0s)=1"},
 		{"stuck for an hour", stuck, []step{r(0, 2), r(30*m, 2.0005), r(h, 2), r(h+m, 2.5)}, "opened@1h0m0s(since 0s)=2 cleared@1h1m0s(since 0s)=2.5"},
@@ -264,5 +271,50 @@ func TestNewRejectsBadRules(t *testing.T) {
 		if _, err := New([]Rule{r}, nil); err == nil {
 			t.Errorf("New(%+v) accepted", r)
 		}
+	}
+}
+
+// Rules of one quantity share a stream's look-up; each rule keeps its own
+// state, made only where its scope covers the device, and MarkOpen makes
+// one that a reading then clears.
+func TestStreamsUnderSeveralRules(t *testing.T) {
+	all := Rule{Plan: "p", ID: "all", Kind: Threshold, Quantity: telemetry.PM2_5, Limit: 75, Clear: 75}
+	one := Rule{Plan: "p", ID: "dev-1-only", Kind: Threshold, Quantity: telemetry.PM2_5, Limit: 50, Clear: 50}
+	coarse := Rule{Plan: "p", ID: "pm10", Kind: Threshold, Quantity: telemetry.PM10, Limit: 150, Clear: 150}
+	e, err := New([]Rule{all, one, coarse}, func(r *Rule, device string) bool { return r.ID != "dev-1-only" || device == "dev-1" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(sensor string, q telemetry.Quantity, at time.Duration, v float64) telemetry.Record {
+		return telemetry.Record{Reading: telemetry.Reading{Sensor: sensor, Quantity: q, Value: v, Time: t0.Add(at)}}
+	}
+	say := func(trs []Transition) string {
+		var out []string
+		for _, tr := range trs {
+			out = append(out, fmt.Sprintf("%s %s %s/%s@%s", tr.Change, tr.Rule.ID, tr.Device, tr.Sensor, tr.Time.Sub(t0)))
+		}
+		return strings.Join(out, " ")
+	}
+	// One batch, its streams and quantities interleaved.
+	trs, late := e.Observe("dev-1", []telemetry.Record{
+		rec("a", telemetry.PM2_5, 0, 60), rec("b", telemetry.PM2_5, s, 80), rec("a", telemetry.PM10, 2*s, 200),
+		rec("a", telemetry.PM2_5, 3*s, 40), rec("a", telemetry.Temperature, 4*s, 20),
+	})
+	if got, want := say(trs), "opened dev-1-only dev-1/a@0s opened all dev-1/b@1s opened dev-1-only dev-1/b@1s opened pm10 dev-1/a@2s cleared dev-1-only dev-1/a@3s"; got != want || len(late) != 0 {
+		t.Errorf("dev-1: %s, late %v\nwant %s", got, late, want)
+	}
+	trs, _ = e.Observe("dev-2", []telemetry.Record{rec("a", telemetry.PM2_5, 0, 80)})
+	if got, want := say(trs), "opened all dev-2/a@0s"; got != want {
+		t.Errorf("dev-2: %s, want %s", got, want)
+	}
+	e.MarkOpen("p", "all", Stream{Device: "dev-3", Sensor: "a"})
+	// dev-1/a and dev-1/b under both PM2.5 rules and dev-1/a under pm10;
+	// dev-2/a under "all" only; dev-3/a marked open.
+	if n := e.Stats().Streams; n != 2+2+1+1+1 {
+		t.Errorf("Streams = %d, want 7", n)
+	}
+	trs, _ = e.Observe("dev-3", []telemetry.Record{rec("a", telemetry.PM2_5, h, 10)})
+	if got, want := say(trs), "cleared all dev-3/a@1h0m0s"; got != want {
+		t.Errorf("dev-3: %s, want %s", got, want)
 	}
 }

@@ -36,7 +36,7 @@ func newState(r *Rule) *state {
 	st := &state{}
 	switch r.Kind {
 	case Window, Rate:
-		st.win = newRing(r.Window)
+		st.win = newRing(r.Window, r.Aggregate, r.Kind == Rate)
 	case Period:
 		st.per = &period{}
 	}

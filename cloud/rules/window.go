@@ -5,50 +5,72 @@ import (
 	"time"
 )
 
-// ring is a sliding window of Buckets buckets of equal width. Bucket i
-// covers [start(i), start(i)+res); the window ends with the bucket of the
+// ring is a sliding window of Buckets buckets of equal width. Bucket k
+// covers [k·res, (k+1)·res); the window ends with the bucket of the
 // newest reading. Adding a reading is O(1) amortised (moving the window
 // clears the buckets it passes, at most Buckets of them), and judging it
 // is O(Buckets) for min and max, O(1) for the mean and the count, which
 // are kept running.
+//
+// The buckets are kept column by column, and a column only by the rules
+// that read it: every window counts and sums, a Min or Max window keeps
+// the extremes, a Rate window each bucket's earliest reading. A mean
+// window of 30 buckets so takes some 400 bytes, a rate window some 900,
+// where a bucket holding everything would take 64 bytes each: with
+// thousands of streams under each rule, this is most of the engine's
+// memory.
 type ring struct {
-	res  time.Duration
+	res  int64 // bucket width, ns
 	head int64 // bucket number (time / res) of the newest bucket; valid when n > 0
 	n    int   // readings in the window
 	sum  float64
-	b    [Buckets]bucket
+
+	count [Buckets]int32
+	sums  [Buckets]float64
+	ext   *[Buckets]extremes // Min and Max windows only
+	first *[Buckets]reading  // Rate windows only: each bucket's earliest reading
 }
 
-type bucket struct {
-	n        int
-	sum      float64
-	min, max float64
-	// first is the bucket's earliest reading, for rate rules.
-	firstT time.Time
-	firstV float64
+type extremes struct{ min, max float64 }
+
+type reading struct {
+	t int64 // ns since the epoch
+	v float64
 }
 
-func newRing(window time.Duration) *ring {
-	res := window / Buckets
+// newRing returns an empty window of span window that keeps what
+// aggregate a needs, and each bucket's earliest reading when firsts is
+// set.
+func newRing(window time.Duration, a Aggregate, firsts bool) *ring {
+	res := int64(window / Buckets)
 	if res <= 0 {
 		res = 1
 	}
-	return &ring{res: res, head: math.MinInt64}
+	w := &ring{res: res, head: math.MinInt64}
+	if a == Min || a == Max {
+		w.ext = new([Buckets]extremes)
+	}
+	if firsts {
+		w.first = new([Buckets]reading)
+	}
+	return w
 }
 
-func (w *ring) index(k int64) *bucket {
+// slot is the index of bucket number k.
+func slot(k int64) int {
 	i := k % Buckets
 	if i < 0 {
 		i += Buckets
 	}
-	return &w.b[i]
+	return int(i)
 }
 
 // add places v at t. It returns false, and changes nothing, when t falls
 // before the window (a late reading).
 func (w *ring) add(t time.Time, v float64) bool {
-	k := t.UnixNano() / int64(w.res)
-	if t.UnixNano() < 0 && t.UnixNano()%int64(w.res) != 0 {
+	ns := t.UnixNano()
+	k := ns / w.res
+	if ns < 0 && ns%w.res != 0 {
 		k--
 	}
 	if w.head == math.MinInt64 {
@@ -57,10 +79,10 @@ func (w *ring) add(t time.Time, v float64) bool {
 	switch {
 	case k > w.head:
 		for step := w.head + 1; step <= k && step <= w.head+Buckets; step++ {
-			b := w.index(step)
-			w.n -= b.n
-			w.sum -= b.sum
-			*b = bucket{}
+			i := slot(step)
+			w.n -= int(w.count[i])
+			w.sum -= w.sums[i]
+			w.count[i], w.sums[i] = 0, 0
 		}
 		if w.n == 0 {
 			w.sum = 0 // keep rounding from drifting an empty window off zero
@@ -69,60 +91,63 @@ func (w *ring) add(t time.Time, v float64) bool {
 	case k <= w.head-Buckets:
 		return false
 	}
-	b := w.index(k)
-	if b.n == 0 || v < b.min {
-		b.min = v
+	i := slot(k)
+	empty := w.count[i] == 0
+	if w.ext != nil {
+		e := &w.ext[i]
+		if empty || v < e.min {
+			e.min = v
+		}
+		if empty || v > e.max {
+			e.max = v
+		}
 	}
-	if b.n == 0 || v > b.max {
-		b.max = v
+	if w.first != nil {
+		if f := &w.first[i]; empty || ns < f.t {
+			*f = reading{ns, v}
+		}
 	}
-	if b.n == 0 || t.Before(b.firstT) {
-		b.firstT, b.firstV = t, v
-	}
-	b.n++
-	b.sum += v
+	w.count[i]++
+	w.sums[i] += v
 	w.n++
 	w.sum += v
 	return true
 }
 
-// end is the exclusive end of the window: the end of the newest bucket.
-func (w *ring) end() time.Time { return time.Unix(0, (w.head+1)*int64(w.res)) }
-
-// value is the window's aggregate.
+// value is the window's aggregate; the window must hold a reading.
 func (w *ring) value(a Aggregate) float64 {
-	switch a {
-	case Max, Min:
-		var out float64
-		seen := false
-		for i := range w.b {
-			b := &w.b[i]
-			if b.n == 0 {
-				continue
-			}
-			x := b.max
-			if a == Min {
-				x = b.min
-			}
-			if !seen || (a == Max && x > out) || (a == Min && x < out) {
-				out, seen = x, true
-			}
-		}
-		return out
+	if w.ext == nil || a == Mean {
+		return w.sum / float64(w.n)
 	}
-	return w.sum / float64(w.n)
+	var out float64
+	seen := false
+	for i := range w.count {
+		if w.count[i] == 0 {
+			continue
+		}
+		x := w.ext[i].max
+		if a == Min {
+			x = w.ext[i].min
+		}
+		if !seen || (a == Max && x > out) || (a == Min && x < out) {
+			out, seen = x, true
+		}
+	}
+	return out
 }
 
-// oldest is the earliest reading still in the window.
+// oldest is the earliest reading still in the window: the earliest of
+// its oldest bucket that holds any. Only a window made with firsts keeps
+// it.
 func (w *ring) oldest() (time.Time, float64, bool) {
-	var t time.Time
-	var v float64
-	found := false
-	for i := range w.b {
-		b := &w.b[i]
-		if b.n > 0 && (!found || b.firstT.Before(t)) {
-			t, v, found = b.firstT, b.firstV, true
+	if w.n == 0 || w.first == nil {
+		return time.Time{}, 0, false
+	}
+	for k := w.head - Buckets + 1; k <= w.head; k++ {
+		if i := slot(k); w.count[i] > 0 {
+			f := w.first[i]
+			return time.Unix(0, f.t), f.v, true
 		}
 	}
-	return t, v, found
+	return time.Time{}, 0, false
 }

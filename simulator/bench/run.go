@@ -53,5 +53,12 @@ func Run(o Opts) []Row {
 	say("bench: agent binary sizes…")
 	rs, err := AgentBinarySizes(o.Dir)
 	add("agent binary size", rs, err)
+	say("bench: rule evaluation…")
+	ruleRounds := 30
+	if o.Quick {
+		ruleRounds = 5
+	}
+	ruleRows, err := RuleEvaluation(10_000, ruleRounds, 5)
+	add("rule evaluation", ruleRows, err)
 	return rows
 }
