@@ -118,7 +118,7 @@ func (p *planner) compliance(st store.Store, now func() time.Time) web.Complianc
 		in := &compliance.Input{District: district, Year: year, Now: now()}
 		from, to, err := compliance.Period(year, in.Now)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", web.ErrBadRequest, err)
+			return nil, fmt.Errorf("%w: year: %v", web.ErrBadRequest, err)
 		}
 		var air []string
 		known := false
@@ -129,7 +129,7 @@ func (p *planner) compliance(st store.Store, now func() time.Time) web.Complianc
 			}
 		}
 		if !known {
-			return nil, fmt.Errorf("%w: no site of the collector config is in district %q", web.ErrBadRequest, district)
+			return nil, fmt.Errorf("%w: district: no site of the collector config is in district %q", web.ErrBadRequest, district)
 		}
 		w := configs.Where{District: district}
 		for _, pl := range p.cfg.Plans {
