@@ -81,8 +81,9 @@ type Route struct {
 // Alerts tunes the alert lifecycle.
 type Alerts struct {
 	// A rule and stream that opens FlapOpens times within FlapWindow is
-	// flapping: further openings are folded into the last alert and told
-	// once, as a summary. Defaults 3 and 1h.
+	// flapping: further openings re-open the last alert rather than
+	// raising new ones; the first is told as a flapping summary, each
+	// later re-opening and resolution as it happens. Defaults 3 and 1h.
 	FlapOpens  int      `yaml:"flap_opens"`
 	FlapWindow Duration `yaml:"flap_window"`
 }

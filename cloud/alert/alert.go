@@ -51,8 +51,10 @@ type Opts struct {
 	Route func(r *rules.Rule, device string) string
 	Place func(device string) Place // nil: no places
 	// A stream whose rule opens FlapOpens times within FlapWindow is
-	// flapping: further openings fold into its last alert (counted in
-	// Flaps) and are told once, as a summary. Defaults 3 and 1 h.
+	// flapping: further openings re-open its last alert instead of
+	// raising new ones (counted in Flaps). The first is told as a
+	// summary, and each re-opening and resolution after it is told too,
+	// under keys of their own (see Key). Defaults 3 and 1 h.
 	FlapOpens  int
 	FlapWindow time.Duration
 	Now        func() time.Time // the collector's clock; nil: time.Now
@@ -261,21 +263,31 @@ func (m *Manager) recentOpens(k streamKey, now time.Time) []time.Time {
 
 // fold applies flap suppression: the stream has opened FlapOpens times
 // within FlapWindow, so this opening re-opens its last alert instead of
-// raising a new one, and only the first fold is told, as a summary.
+// raising a new one. The first fold is told as a summary, later ones as
+// re-openings.
 func (m *Manager) fold(ctx context.Context, k streamKey, lastID string, now time.Time, recent []time.Time, tr rules.Transition) error {
 	a, err := m.st.Alert(ctx, lastID)
 	if err != nil {
 		return fmt.Errorf("alert: flapping %s: %w", lastID, err)
 	}
 	a.Flaps++
+	// An acknowledgement holds across the flapping: someone is on it, so
+	// the re-opened alert is not escalated again.
 	a.State, a.Resolved, a.ResolvedBy = store.Open, nil, ""
+	if a.AckedAt != nil {
+		a.State = store.Acknowledged
+	}
 	a.Value, a.Message = round(tr.Value), openMessage(tr)
-	if a.Flaps == 1 {
-		note := fmt.Sprintf("flapping: opened %d times within %s; further openings are folded into this alert",
-			m.o.FlapOpens+1, span(m.o.FlapWindow))
-		if err := m.tell(ctx, notify.EventFlapping, a, note, a.Office); err != nil {
-			return err
-		}
+	note := fmt.Sprintf("flapping: opened %d times within %s; further openings are folded into this alert",
+		m.o.FlapOpens+1, span(m.o.FlapWindow))
+	if a.Flaps > 1 {
+		note = fmt.Sprintf("flapping: re-opened %d times since it was raised; each re-opening is folded into this alert", a.Flaps)
+	}
+	// Every re-opening is told, to everyone told of the resolution before
+	// it: an office whose last word was "resolved" must hear that the
+	// alert is open again.
+	if err := m.tell(ctx, notify.EventFlapping, a, note, m.audience(a)...); err != nil {
+		return err
 	}
 	if err := m.put(ctx, a); err != nil {
 		return err
@@ -435,14 +447,7 @@ func (m *Manager) name(office string) string {
 // on replay with the same id and so the same key, which the queue drops.
 func (m *Manager) tell(ctx context.Context, event string, a store.Alert, note string, offices ...string) error {
 	for _, office := range offices {
-		key := a.ID + ":" + event
-		switch event {
-		case notify.EventEscalated:
-			key += ":" + strconv.Itoa(a.Escalation)
-		case notify.EventFlapping, notify.EventOpened:
-			key += ":" + strconv.Itoa(a.Flaps)
-		}
-		key += ":" + office
+		key := Key(a, event, office)
 		o := m.offices[office]
 		msg := notify.Message{Key: key, Event: event, Alert: a, Office: office, OfficeName: m.name(office), Contacts: o.Contacts, Note: note}
 		if err := m.out.Send(ctx, msg); err != nil {
@@ -450,6 +455,31 @@ func (m *Manager) tell(ctx context.Context, event string, a store.Alert, note st
 		}
 	}
 	return nil
+}
+
+// Key is the idempotency key of the message telling office of event on
+// a: "<id>:<event>[:<n>]:<office>". It follows from what the alert
+// stores, so that a restart that tells the same event again makes the
+// same key, and every event an office must hear makes a key of its own:
+// n is the escalation's number for alert.escalated, the flaps folded in
+// so far for alert.opened (0) and alert.flapping (1, 2, …), and for
+// alert.resolved of an alert that has flapped (a resolution of a folded
+// alert follows a re-opening the office was told of). The first
+// resolution and the acknowledgement (which a re-opening keeps, so there
+// is one) have none.
+func Key(a store.Alert, event, office string) string {
+	key := a.ID + ":" + event
+	switch event {
+	case notify.EventEscalated:
+		key += ":" + strconv.Itoa(a.Escalation)
+	case notify.EventFlapping, notify.EventOpened:
+		key += ":" + strconv.Itoa(a.Flaps)
+	case notify.EventResolved:
+		if a.Flaps > 0 {
+			key += ":" + strconv.Itoa(a.Flaps)
+		}
+	}
+	return key + ":" + office
 }
 
 func (m *Manager) put(ctx context.Context, a store.Alert) error {
