@@ -89,13 +89,11 @@ type Manager struct {
 	known map[string]bool
 	// opens holds each stream's recent live openings (collector clock),
 	// at most FlapOpens of them; last its newest live alert, the one flap
-	// suppression re-opens; reopened when that alert was last re-opened
-	// (event time). store.Alert has no field for the re-opening, so a
-	// restart forgets it: replaying the readings of a folded alert still
-	// open can resolve it at a clearing before its last re-opening.
-	opens    map[streamKey][]time.Time
-	last     map[streamKey]lastAlert
-	reopened map[streamKey]time.Time
+	// suppression re-opens. A restart forgets opens (a stream flapping
+	// across it raises one new alert before folding again), not when an
+	// alert was re-opened: that is stored (store.Alert.Reopened).
+	opens map[streamKey][]time.Time
+	last  map[streamKey]lastAlert
 }
 
 // lastAlert is a stream's newest live alert.
@@ -137,7 +135,7 @@ func New(ctx context.Context, st Store, out Sender, opts Opts) (*Manager, error)
 	}
 	m := &Manager{st: st, out: out, o: opts, offices: map[string]Office{},
 		active: map[streamKey]store.Alert{}, known: make(map[string]bool, len(all)),
-		opens: map[streamKey][]time.Time{}, last: map[streamKey]lastAlert{}, reopened: map[streamKey]time.Time{}}
+		opens: map[streamKey][]time.Time{}, last: map[streamKey]lastAlert{}}
 	for _, o := range opts.Offices {
 		m.offices[o.ID] = o
 	}
@@ -245,7 +243,6 @@ func (m *Manager) open(ctx context.Context, tr rules.Transition) error {
 		// Recorded only now: an opening that failed is applied again.
 		m.opens[k] = append(recent, now)
 		m.last[k] = lastOf(a)
-		delete(m.reopened, k)
 	}
 	return nil
 }
@@ -277,6 +274,8 @@ func (m *Manager) fold(ctx context.Context, k streamKey, lastID string, now time
 	if a.AckedAt != nil {
 		a.State = store.Acknowledged
 	}
+	reopened := tr.Time.UTC()
+	a.Reopened = &reopened
 	a.Value, a.Message = round(tr.Value), openMessage(tr)
 	note := fmt.Sprintf("flapping: opened %d times within %s; further openings are folded into this alert",
 		m.o.FlapOpens+1, span(m.o.FlapWindow))
@@ -293,7 +292,6 @@ func (m *Manager) fold(ctx context.Context, k streamKey, lastID string, now time
 		return err
 	}
 	m.opens[k] = append(recent[1:], now)
-	m.reopened[k] = tr.Time.UTC()
 	return nil
 }
 
@@ -325,7 +323,7 @@ func (m *Manager) clear(ctx context.Context, tr rules.Transition) error {
 		// stream is the live state's to clear.
 		return nil
 	}
-	if !tr.Retrospective && tr.Time.Before(m.began(k, a, r)) {
+	if !tr.Retrospective && tr.Time.Before(began(a, r)) {
 		// Cleared before the alert's episode began: a replay of older
 		// readings (a restart), not the end of this episode.
 		return nil
@@ -340,12 +338,12 @@ func (m *Manager) clear(ctx context.Context, tr rules.Transition) error {
 }
 
 // began is the earliest event time at which a reading can end the episode
-// of a, the active alert of stream k: its opening, or its last re-opening
-// by flap suppression; for a silence, the last reading before it.
-func (m *Manager) began(k streamKey, a store.Alert, r *rules.Rule) time.Time {
+// of a, an active alert of rule r: its opening, or its last re-opening by
+// flap suppression; for a silence, the last reading before it.
+func began(a store.Alert, r *rules.Rule) time.Time {
 	t := a.Opened
-	if re, ok := m.reopened[k]; ok && re.After(t) {
-		t = re
+	if a.Reopened != nil && a.Reopened.After(t) {
+		t = *a.Reopened
 	}
 	if r.Kind == rules.Silence {
 		t = t.Add(-r.After)

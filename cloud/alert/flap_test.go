@@ -52,7 +52,7 @@ func TestFlapSuppression(t *testing.T) {
 	// told once, as a summary.
 	e.step(opened("dust", at(30), 83.456))
 	folded := third
-	folded.Flaps, folded.State, folded.Resolved, folded.ResolvedBy = 1, store.Open, nil, ""
+	folded.Flaps, folded.State, folded.Resolved, folded.ResolvedBy, folded.Reopened = 1, store.Open, nil, "", ptr(at(30).UTC())
 	folded.Value = 83.46
 	folded.Message = "PM2.5 hourly mean: site-7/dust pm2_5 mean over 1h is 83.46 ug/m3, above 75 (12 readings)"
 	same(t, "the third alert re-opened", e.alert(ids[2]), folded)
@@ -74,7 +74,7 @@ func TestFlapSuppression(t *testing.T) {
 
 	// A fifth opening folds too, and each of its changes is told.
 	e.step(opened("dust", at(40), 84))
-	if a := e.alert(ids[2]); a.State != store.Open || a.Flaps != 2 || a.Resolved != nil || a.Value != 84 {
+	if a := e.alert(ids[2]); a.State != store.Open || a.Flaps != 2 || a.Resolved != nil || a.Value != 84 || !a.Reopened.Equal(at(40)) {
 		t.Errorf("after the fifth opening: %+v, want open with 2 flaps", a)
 	}
 	got := e.out.take()

@@ -197,7 +197,12 @@ type Alert struct {
 	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
 	// Flaps counts the re-openings folded into this alert by flap
 	// suppression instead of raising new ones.
-	Flaps   int     `json:"flaps,omitempty"`
+	Flaps int `json:"flaps,omitempty"`
+	// Reopened is the event time of the latest of those re-openings; nil
+	// until there is one. With Opened it says when the current episode
+	// began, so that judging older readings again (a restart) cannot end
+	// it. Alerts stored before the field existed have none.
+	Reopened *time.Time `json:"reopened,omitempty"`
 	Value   float64 `json:"value"` // the value judged when opened (or, once resolved, when cleared)
 	Limit   float64 `json:"limit"`
 	Unit    string  `json:"unit"`

@@ -136,7 +136,7 @@ func (s *server) alertError(w http.ResponseWriter, r *http.Request, op string, e
 
 func utcAlert(a store.Alert) store.Alert {
 	a.Opened, a.Raised = a.Opened.UTC(), a.Raised.UTC()
-	for _, p := range []**time.Time{&a.Resolved, &a.AckedAt, &a.EscalatedAt} {
+	for _, p := range []**time.Time{&a.Resolved, &a.AckedAt, &a.EscalatedAt, &a.Reopened} {
 		if *p != nil {
 			*p = utc(**p)
 		}
