@@ -203,10 +203,10 @@ type Alert struct {
 	// began, so that judging older readings again (a restart) cannot end
 	// it. Alerts stored before the field existed have none.
 	Reopened *time.Time `json:"reopened,omitempty"`
-	Value   float64 `json:"value"` // the value judged when opened (or, once resolved, when cleared)
-	Limit   float64 `json:"limit"`
-	Unit    string  `json:"unit"`
-	Message string  `json:"message"`
+	Value    float64    `json:"value"` // the value judged when opened (or, once resolved, when cleared)
+	Limit    float64    `json:"limit"`
+	Unit     string     `json:"unit"`
+	Message  string     `json:"message"`
 }
 
 // AlertQuery selects alerts. Zero fields do not filter.
