@@ -77,13 +77,23 @@ func (p *planner) applies(r *rules.Rule, device string) bool {
 	return true
 }
 
-// route names the office of an alert of r on device.
+// route names the office of an alert of r on device: the rule's own, else
+// the first route whose category and scope match the device (never a
+// route whose scope does not). configs refuses a config in which a device
+// that a rule without an office judges has no such route; should one
+// slip through (a config built in code and never validated), the alert
+// goes to the first office declared rather than to no one.
 func (p *planner) route(r *rules.Rule, device string) string {
 	if r.Office != "" {
 		return r.Office
 	}
-	office, _ := p.cfg.Route(r.Category, p.cfg.Where(device))
-	return office
+	if office, ok := p.cfg.Route(r.Category, p.cfg.Where(device)); ok {
+		return office
+	}
+	if len(p.cfg.Offices) > 0 {
+		return p.cfg.Offices[0].ID
+	}
+	return ""
 }
 
 func (p *planner) place(device string) alert.Place {
