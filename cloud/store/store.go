@@ -320,4 +320,47 @@ var (
 	ErrClosed = errors.New("store: closed")
 	// ErrNotFound is returned for an alert or notification not stored.
 	ErrNotFound = errors.New("store: not found")
+	// ErrTransient is matched (errors.Is) by the errors of a call that
+	// may succeed if it is made again unchanged: the database's
+	// connection was lost or refused, it aborted the transaction to
+	// resolve a conflict (serialization failure, deadlock), or a lock was
+	// not had in time. Nothing of the call was stored, except when the
+	// connection was lost while committing: the commit may then have
+	// happened, and the call made again finds what it stored (Append is
+	// idempotent; its records come back as duplicates).
+	ErrTransient = errors.New("store: transient failure")
+	// ErrInvalid is matched by the errors of a call whose data the store
+	// refuses (an invalid device id, a sequence number 0, a value the
+	// database cannot hold): the same call fails again whatever the
+	// store's state, and nothing of it was stored.
+	ErrInvalid = errors.New("store: invalid data")
 )
+
+// Transient marks err as one of ErrTransient's, keeping its text; nil
+// stays nil. Backends mark their errors with it.
+func Transient(err error) error {
+	if err == nil {
+		return nil
+	}
+	return kindError{err, ErrTransient}
+}
+
+// Invalid marks err as one of ErrInvalid's, keeping its text; nil stays
+// nil.
+func Invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return kindError{err, ErrInvalid}
+}
+
+// kindError is err with a kind that errors.Is matches but the text does
+// not repeat.
+type kindError struct {
+	err  error
+	kind error
+}
+
+func (e kindError) Error() string        { return e.err.Error() }
+func (e kindError) Unwrap() error        { return e.err }
+func (e kindError) Is(target error) bool { return target == e.kind }
