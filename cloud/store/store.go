@@ -11,6 +11,19 @@ import (
 
 // Store is what the collector keeps. Implementations are safe for
 // concurrent use.
+//
+// Times. A record's time and an aggregate's minute are kept to the
+// millisecond, as the wire carries them: Append truncates finer parts
+// (time.Time.UnixMilli), AppendResult.New carries the truncated times,
+// and the bounds of Readings, Aggregates and Rollups compare exactly
+// with the stored milliseconds. An alert keeps every time exactly, and
+// AlertQuery bounds Opened exactly. Every other time (LastSeen, a
+// notification's Created, NextAttempt and Done) is kept to the
+// millisecond at least: a backend may drop finer parts by truncation
+// (bolt keeps nanoseconds, PostgreSQL microseconds), so callers must not
+// rely on telling apart, ordering or comparing with now two such times
+// less than a millisecond apart. Times come back in any location:
+// compare them with Equal.
 type Store interface {
 	// Append stores the batches' records and condensed blocks in one
 	// durable transaction and returns one result per batch, in order.
@@ -21,7 +34,8 @@ type Store interface {
 	// are duplicates, the others become received, and the block's
 	// aggregates are stored once, when at least one of its sequence
 	// numbers is new (a block that overlaps records stored before keeps
-	// all its aggregates, which then also summarise those records).
+	// all its aggregates, which then also summarise those records, and
+	// adds all of them to the rollups: see Rollup).
 	//
 	// A device remembers the incarnation of its current outbox
 	// (telemetry.Batch.Incarnation); the received set, SeqHigh and Missing
@@ -60,8 +74,8 @@ type Store interface {
 	// their block, then in the order the device listed them; at most
 	// q.Limit of them.
 	Aggregates(ctx context.Context, q ReadingQuery) ([]telemetry.Aggregate, error)
-	// Rollups returns the hourly rollups of q (see Rollup), ordered by
-	// device, sensor, quantity and hour.
+	// Rollups returns the hourly rollups of q (see Rollup and
+	// RollupQuery), ordered by device, sensor, quantity and hour.
 	Rollups(ctx context.Context, q RollupQuery) ([]Rollup, error)
 
 	// PutAlert creates or replaces the alert with a.ID.
@@ -247,6 +261,13 @@ func (q AlertQuery) Match(a Alert) bool {
 // reports are computed from, so that a year's report reads 8,760 rows
 // per stream rather than millions of readings. A condensed aggregate adds
 // its count, sum (mean × count), min and max to the hour of its minute.
+//
+// A condensed block stored after raw records of its range (a device that
+// condensed readings the collector had stored but not acknowledged) adds
+// every aggregate, as Aggregates keeps them all: the readings both stored
+// raw and summarised in the block count twice in their hour. The other
+// way round cannot happen: a raw record inside a stored block's range is
+// a duplicate and adds nothing.
 type Rollup struct {
 	Device   string             `json:"device"`
 	Sensor   string             `json:"sensor"`
@@ -264,10 +285,10 @@ type Rollup struct {
 // Mean is the hour's mean.
 func (r Rollup) Mean() float64 { return r.Sum / float64(r.Count) }
 
-// RollupQuery selects hourly rollups of one quantity with From ≤ Hour < To.
+// RollupQuery selects hourly rollups with From ≤ Hour < To.
 type RollupQuery struct {
-	Devices  []string // nil or empty means every device
-	Quantity telemetry.Quantity
+	Devices  []string           // nil or empty means every device
+	Quantity telemetry.Quantity // "" means every quantity
 	From, To time.Time
 }
 
@@ -297,12 +318,15 @@ const (
 
 // Notifications is the durable outbox of alert messages.
 type Notifications interface {
-	// Enqueue stores ns as Pending, due at their NextAttempt (Created
-	// when zero), in one durable transaction. A (Channel, Key) already
-	// stored, in any state, is left as it is.
+	// Enqueue stores ns as Pending, due at their NextAttempt, in one
+	// durable transaction. A zero NextAttempt means Created; a zero
+	// Created is kept as it is (the message lists first and is due at
+	// once). A (Channel, Key) already stored, in any state, is left as it
+	// is, and so is the second of a pair repeated within ns.
 	Enqueue(ctx context.Context, ns ...Notification) error
 	// Due returns at most limit pending notifications with NextAttempt ≤
-	// now, ordered by NextAttempt, then Created, then Channel and Key.
+	// now, ordered by NextAttempt, then Created, then Channel and Key. A
+	// limit of 0 or less means no limit.
 	Due(ctx context.Context, now time.Time, limit int) ([]Notification, error)
 	// Settle records an attempt at (channel, key): with state Delivered or
 	// Failed the message is done at now; with Pending it is due again at
