@@ -27,7 +27,11 @@ type Collector struct {
 	Sites   []Site   `yaml:"sites"`
 	Offices []Office `yaml:"offices"` // at least one
 	// Routes send each category of alert to an office: a rule without an
-	// office goes to the first route whose category and scope match.
+	// office goes to the first route whose category and scope match the
+	// device. There is no fallback to a route whose scope does not match:
+	// every device such a rule can judge must be matched by a route of
+	// its category, or the config is refused (end a category's routes
+	// with one without a scope to catch the devices the others leave).
 	Routes []Route `yaml:"routes"`
 	Alerts Alerts  `yaml:"alerts"`
 	Notify Notify  `yaml:"notify"`
@@ -81,8 +85,9 @@ type Route struct {
 // Alerts tunes the alert lifecycle.
 type Alerts struct {
 	// A rule and stream that opens FlapOpens times within FlapWindow is
-	// flapping: further openings are folded into the last alert and told
-	// once, as a summary. Defaults 3 and 1h.
+	// flapping: further openings re-open the last alert rather than
+	// raising new ones; the first is told as a flapping summary, each
+	// later re-opening and resolution as it happens. Defaults 3 and 1h.
 	FlapOpens  int      `yaml:"flap_opens"`
 	FlapWindow Duration `yaml:"flap_window"`
 }
@@ -166,6 +171,7 @@ func LoadCollector(path string) (*Collector, error) {
 		}
 		col.check(c)
 		col.loadPlans(c, path, &r)
+		col.checkReach(c)
 	}
 	if err := r.err(); err != nil {
 		return nil, err
@@ -192,6 +198,7 @@ func (col *Collector) Validate() error {
 		p.check(pc)
 		col.checkPlan(c, i, p, pc)
 	}
+	col.checkReach(c)
 	return r.err()
 }
 
@@ -252,6 +259,7 @@ func (col *Collector) check(c *checker) {
 			c.add(key(p, "category"), "%q is not a category; use one of dust, air, water, elevator, sensor", rt.Category)
 		}
 		c.scope(key(p, "scope"), rt.Scope)
+		col.scopeNames(c, c, key(p, "scope"), rt.Scope)
 		if c.required(key(p, "office"), rt.Office) {
 			c.knownOffice(key(p, "office"), rt.Office, offices)
 		}
@@ -428,43 +436,62 @@ func (col *Collector) loadPlans(c *checker, path string, r *report) {
 	}
 }
 
-// checkPlan checks what plan i cannot check alone: that its rules name
-// declared offices and that its id is not another plan's. c is the
-// collector config's checker, pc the plan's.
+// checkPlan checks what plan i cannot check alone: that its scopes name
+// declared sites and districts, that its rules name declared offices,
+// that every device a rule without an office can judge has a route, and
+// that its id is not another plan's. c is the collector config's
+// checker, pc the plan's.
 func (col *Collector) checkPlan(c *checker, i int, p *Plan, pc *checker) {
 	where := "the collector config"
 	if c.file != "" {
 		where = c.file
 	}
+	col.scopeNames(c, pc, "scope", p.Scope)
+	for j, tg := range p.Targets {
+		col.scopeNames(c, pc, key(index("targets", j), "scope"), tg.Scope)
+	}
 	for j, r := range p.Rules {
 		rp := index("rules", j)
+		col.scopeNames(c, pc, key(rp, "scope"), r.Scope)
 		// A list that failed to decode cannot say what it lacks; nor can a
 		// rule whose category is already reported.
 		if c.spoiledIn("offices", "id") || !slices.Contains(Categories(), r.Category) {
 			continue
 		}
-		office := r.Office
-		if office == "" {
-			if c.spoiledIn("routes", "category") {
-				continue
-			}
-			rt, ok := col.route(r.Category)
-			if !ok {
-				pc.add(key(rp, "category"), "no route under routes in %s takes %s alerts, and the rule names no office", where, r.Category)
-				continue
-			}
-			office = rt.Office
-		}
-		switch {
-		case !col.hasOffice(office):
-			if r.Office != "" {
+		if r.Office != "" {
+			switch {
+			case !col.hasOffice(r.Office):
 				pc.add(key(rp, "office"), "%q is not an office declared in %s", r.Office, where)
+			case len(col.Notify.Channels) > 0 && !col.notified(r.Office) && !c.spoiledIn("notify.channels", "offices"):
+				// With no channels at all, alerts go to the log and the
+				// API by choice; with some, an office none of them serves
+				// is a config slip that would leave its alerts unheard.
+				pc.add(key(rp, "office"), "no channel under notify.channels in %s carries alerts for office %q", where, r.Office)
 			}
-		case len(col.Notify.Channels) > 0 && !col.notified(office) && !c.spoiledIn("notify.channels", "offices"):
-			// With no channels at all, alerts go to the log and the API
-			// by choice; with some, an office none of them serves is a
-			// config slip that would leave its alerts unheard.
-			pc.add(key(rp, "office"), "no channel under notify.channels in %s carries alerts for office %q", where, office)
+			continue
+		}
+		if c.spoiledIn("routes", "category") || c.spoiledIn("routes", "scope") || c.spoiledIn("sites", "devices") {
+			continue
+		}
+		if _, ok := col.route(r.Category); !ok {
+			pc.add(key(rp, "category"), "no route under routes in %s takes %s alerts, and the rule names no office", where, r.Category)
+			continue
+		}
+		var unrouted []Where
+		for _, w := range col.places(p) {
+			if p.Scope.Covers(w) && r.Scope.Covers(w) {
+				if _, ok := col.Route(r.Category, w); !ok {
+					unrouted = append(unrouted, w)
+				}
+			}
+		}
+		if len(unrouted) > 0 {
+			more := ""
+			if n := len(unrouted) - 1; n > 0 {
+				more = fmt.Sprintf(" (and %d more)", n)
+			}
+			pc.add(key(rp, "category"), "no route under routes in %s takes %s alerts of %s%s, and the rule names no office; "+
+				"add a route whose scope matches, or one without a scope", where, r.Category, placeName(unrouted[0]), more)
 		}
 	}
 	for j := range i {
@@ -475,7 +502,117 @@ func (col *Collector) checkPlan(c *checker, i int, p *Plan, pc *checker) {
 	}
 }
 
-// route returns the first route of category.
+// places lists where a device a rule of plan p judges can be, for the
+// checks that must hold for every such device: each device listed under
+// sites, each device p's scopes name that no site lists, and any other
+// device (Where with no device: only an unscoped route matches it).
+func (col *Collector) places(p *Plan) []Where {
+	var out []Where
+	listed := map[string]bool{}
+	for _, s := range col.Sites {
+		for _, d := range s.Devices {
+			listed[d] = true
+			out = append(out, Where{Device: d, Site: s.ID, District: s.District, Tags: s.Tags})
+		}
+	}
+	named := slices.Clone(p.Scope.Devices)
+	for _, r := range p.Rules {
+		named = append(named, r.Scope.Devices...)
+	}
+	for _, d := range named {
+		if d != "" && !listed[d] {
+			listed[d] = true
+			out = append(out, Where{Device: d})
+		}
+	}
+	return append(out, Where{})
+}
+
+// placeName names a place in a problem.
+func placeName(w Where) string {
+	switch {
+	case w.Device == "":
+		return "devices not listed under sites"
+	case w.Site == "":
+		return fmt.Sprintf("device %q (listed under no site)", w.Device)
+	}
+	return fmt.Sprintf("device %q at site %q (district %s)", w.Device, w.Site, w.District)
+}
+
+// scopeNames reports, through pc, the sites and districts scope s names
+// that the collector config c does not declare: a scope that names a
+// site by a typo would quietly select no device.
+func (col *Collector) scopeNames(c, pc *checker, path string, s Scope) {
+	in := ""
+	if pc != c {
+		in = " in the collector config"
+		if c.file != "" {
+			in = " in " + c.file
+		}
+	}
+	if !c.spoiledIn("sites", "id") {
+		for i, id := range s.Sites {
+			if id != "" && !slices.ContainsFunc(col.Sites, func(st Site) bool { return st.ID == id }) {
+				pc.add(index(key(path, "sites"), i), "%q is not a site declared under sites%s", id, in)
+			}
+		}
+	}
+	if !c.spoiledIn("sites", "district") {
+		for i, d := range s.Districts {
+			if d != "" && !slices.ContainsFunc(col.Sites, func(st Site) bool { return st.District == d }) {
+				pc.add(index(key(path, "districts"), i), "%q is not the district of any site declared under sites%s", d, in)
+			}
+		}
+	}
+}
+
+// checkReach checks that some channel carries the alerts of every office
+// alerts can reach: the offices routes name, those rules name, and those
+// either escalates to, along the chain. With no channels at all alerts go
+// to the log and the API by choice, so nothing is checked.
+func (col *Collector) checkReach(c *checker) {
+	if len(col.Notify.Channels) == 0 || c.spoiledIn("notify.channels", "offices") || c.spoiledIn("offices", "id") ||
+		c.spoiledIn("offices", "escalate_to") {
+		return
+	}
+	reached := map[string]bool{}
+	var queue []string
+	reach := func(office string) {
+		if col.hasOffice(office) && !reached[office] {
+			reached[office] = true
+			queue = append(queue, office)
+		}
+	}
+	for i, rt := range col.Routes {
+		if col.hasOffice(rt.Office) && !col.notified(rt.Office) && !c.spoiledIn("routes", "office") {
+			c.add(key(index("routes", i), "office"), "no channel under notify.channels carries alerts for office %q", rt.Office)
+		}
+		reach(rt.Office)
+	}
+	for _, p := range col.Plans {
+		if p == nil {
+			continue
+		}
+		for _, r := range p.Rules {
+			reach(r.Office) // checkPlan reports a rule's own office
+		}
+	}
+	for len(queue) > 0 {
+		from := queue[0]
+		queue = queue[1:]
+		i := slices.IndexFunc(col.Offices, func(o Office) bool { return o.ID == from })
+		to := col.Offices[i].EscalateTo
+		if to == "" || to == from || !col.hasOffice(to) {
+			continue
+		}
+		if !reached[to] && !col.notified(to) {
+			c.add(key(index("offices", i), "escalate_to"), "alerts of %q escalate to office %q, but no channel under notify.channels carries alerts for it", from, to)
+		}
+		reach(to)
+	}
+}
+
+// route returns the first route of category, whatever its scope.
 func (col *Collector) route(category string) (Route, bool) {
 	for _, rt := range col.Routes {
 		if rt.Category == category {

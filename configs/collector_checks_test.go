@@ -137,7 +137,99 @@ func TestCollectorProblems(t *testing.T) {
 routes: [{category: water, office: river-chief-office}]
 notify: {channels: [{name: ops, url: "https://h/x", offices: [city-operations-centre]}]}
 `, plan: waterPlan, want: []string{
+				`c.yaml: routes[0].office (line 7): no channel under notify.channels carries alerts for office "river-chief-office"`}},
+		{name: "a rule naming an office no channel carries",
+			extra: `  - {id: river-chief-office}
+notify: {channels: [{name: ops, url: "https://h/x", offices: [city-operations-centre]}]}
+`, plan: "id: p\ntitle: P\nrules:\n  - {id: level, title: L, quantity: water_level, above: 5, office: river-chief-office}\n", want: []string{
 				`plans/dust.yaml: rules[0].office (line 4): no channel under notify.channels in c.yaml carries alerts for office "river-chief-office"`}},
+		{name: "every route's office needs a channel, not only the first of a category",
+			extra: `  - {id: huangpu-rivers}
+sites: [{id: bund, district: huangpu, devices: [b1]}]
+routes:
+  - {category: water, office: huangpu-rivers, scope: {districts: [huangpu]}}
+  - {category: water, office: city-operations-centre}
+notify: {channels: [{name: ops, url: "https://h/x", offices: [city-operations-centre]}]}
+`, plan: waterPlan, want: []string{
+				`c.yaml: routes[0].office (line 9): no channel under notify.channels carries alerts for office "huangpu-rivers"`}},
+		{name: "every office an escalation chain reaches needs a channel",
+			extra: `  - {id: river-chief-office, escalate_to: flood-command, escalate_after: 15m}
+  - {id: flood-command, escalate_to: province, escalate_after: 30m}
+  - {id: province}
+  - {id: idle, escalate_to: nobody-hears, escalate_after: 1h}
+  - {id: nobody-hears}
+routes: [{category: water, office: river-chief-office}]
+notify: {channels: [{name: ops, url: "https://h/x", offices: [city-operations-centre, river-chief-office]}]}
+`, plan: waterPlan, want: []string{
+				`c.yaml: offices[1].escalate_to (line 6): alerts of "river-chief-office" escalate to office "flood-command", but no channel under notify.channels carries alerts for it`,
+				`c.yaml: offices[2].escalate_to (line 7): alerts of "flood-command" escalate to office "province", but no channel under notify.channels carries alerts for it`,
+			}},
+		{name: "an escalation chain from a rule's own office",
+			extra: `  - {id: flood-command}
+notify: {channels: [{name: ops, url: "https://h/x", offices: [city-operations-centre]}]}
+`, config: strings.Replace(goodCollector, "name: City operations centre}", "name: City operations centre, escalate_to: flood-command, escalate_after: 15m}", 1),
+			want: []string{
+				`c.yaml: offices[0].escalate_to (line 5): alerts of "city-operations-centre" escalate to office "flood-command", but no channel under notify.channels carries alerts for it`}},
+
+		// Routes must cover every device a rule without an office judges.
+		{name: "devices outside every route's scope",
+			extra: `sites:
+  - {id: gauge-1, district: xuhui, devices: [g1]}
+  - {id: bund, district: huangpu, devices: [b1]}
+routes: [{category: water, office: city-operations-centre, scope: {districts: [xuhui]}}]
+`, plan: waterPlan, want: []string{
+				`plans/dust.yaml: rules[0].category (line 4): no route under routes in c.yaml takes water alerts of device "b1" at site "bund" (district huangpu) (and 1 more), ` +
+					"and the rule names no office; add a route whose scope matches, or one without a scope"}},
+		{name: "devices listed under no site",
+			extra: `sites: [{id: gauge-1, district: xuhui, devices: [g1]}]
+routes: [{category: water, office: city-operations-centre, scope: {sites: [gauge-1]}}]
+`, plan: waterPlan, want: []string{
+				`plans/dust.yaml: rules[0].category (line 4): no route under routes in c.yaml takes water alerts of devices not listed under sites, ` +
+					"and the rule names no office; add a route whose scope matches, or one without a scope"}},
+		{name: "a device a rule's scope names, listed under no site",
+			extra: `sites: [{id: gauge-1, district: xuhui, devices: [g1]}]
+routes: [{category: water, office: city-operations-centre, scope: {districts: [xuhui]}}]
+`, plan: "id: p\ntitle: P\nrules:\n  - {id: level, title: L, quantity: water_level, above: 5, scope: {devices: [g1, g9]}}\n", want: []string{
+				`plans/dust.yaml: rules[0].category (line 4): no route under routes in c.yaml takes water alerts of device "g9" (listed under no site), ` +
+					"and the rule names no office; add a route whose scope matches, or one without a scope"}},
+		{name: "a rule scoped within its routes",
+			extra: `  - {id: huangpu-rivers}
+sites:
+  - {id: gauge-1, district: xuhui, tags: [tidal], devices: [g1]}
+  - {id: bund, district: huangpu, tags: [tidal], devices: [b1]}
+  - {id: lake, district: huangpu, devices: [l1]}
+routes:
+  - {category: water, office: huangpu-rivers, scope: {districts: [huangpu]}}
+  - {category: water, office: city-operations-centre, scope: {sites: [gauge-1]}}
+`, plan: "id: p\ntitle: P\nscope: {tags: [tidal]}\nrules:\n  - {id: level, title: L, quantity: water_level, above: 5}\n"},
+		{name: "an unscoped route catches the rest",
+			extra: `  - {id: huangpu-rivers}
+sites: [{id: bund, district: huangpu, devices: [b1]}]
+routes:
+  - {category: water, office: huangpu-rivers, scope: {districts: [huangpu]}}
+  - {category: water, office: city-operations-centre}
+`, plan: waterPlan},
+
+		// Scopes name declared sites and districts.
+		{name: "scope names",
+			extra: `sites: [{id: gauge-1, district: xuhui, devices: [g1]}]
+routes:
+  - {category: water, office: city-operations-centre, scope: {sites: [gauge-1, gauge-9], districts: [minhang]}}
+  - {category: water, office: city-operations-centre}
+`, plan: `id: p
+title: P
+scope: {districts: [xuhui, pudong]}
+rules:
+  - {id: level, title: L, quantity: water_level, above: 5, scope: {sites: [guage-1], tags: [any-tag], devices: [any-device]}}
+targets:
+  - {id: t, title: T, metric: pm2_5_mean, max: 35, scope: {sites: [gauge-1, cs-2]}}
+`, want: []string{
+				`c.yaml: routes[0].scope.sites[1] (line 8): "gauge-9" is not a site declared under sites`,
+				`c.yaml: routes[0].scope.districts[0] (line 8): "minhang" is not the district of any site declared under sites`,
+				`plans/dust.yaml: scope.districts[1] (line 3): "pudong" is not the district of any site declared under sites in c.yaml`,
+				`plans/dust.yaml: rules[0].scope.sites[0] (line 5): "guage-1" is not a site declared under sites in c.yaml`,
+				`plans/dust.yaml: targets[0].scope.sites[1] (line 7): "cs-2" is not a site declared under sites in c.yaml`,
+			}},
 		{name: "with no channels at all, alerts go to the log and the API",
 			extra: "  - {id: river-chief-office}\nroutes: [{category: water, office: river-chief-office}]\n", plan: waterPlan},
 		{name: "a channel for every office carries them all",

@@ -144,7 +144,8 @@ func TestCollectorValidate(t *testing.T) {
 }
 
 // TestRoute checks how alerts find their office: the first route whose
-// category and scope match, else the first route of the category.
+// category and scope match, and none when no route's scope matches (the
+// loader refuses a config where a rule without an office meets that).
 func TestRoute(t *testing.T) {
 	col := &Collector{
 		Sites: []Site{
@@ -172,7 +173,7 @@ func TestRoute(t *testing.T) {
 		{CategoryWater, "unlisted", "river-chief-office", true},
 		{CategoryDust, "d1", "key-areas", true},
 		{CategoryDust, "d9", "d9-office", true},
-		{CategoryDust, "d2", "key-areas", true}, // no scope matches: the first dust route
+		{CategoryDust, "d2", "", false}, // no dust route's scope matches: no office, never another's
 		{CategoryAir, "d1", "", false},
 	}
 	for _, tt := range tests {

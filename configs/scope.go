@@ -39,16 +39,16 @@ func (s Scope) Covers(w Where) bool {
 }
 
 // Route returns the office that receives alerts of category for a device
-// at w: the first route whose category and scope match, else the first of
-// the category; ok is false when no route takes the category.
+// at w: the first route whose category and scope match; ok is false when
+// none does (never for a device a rule without an office judges, in a
+// config that LoadCollector or Validate accepted).
 func (col *Collector) Route(category string, w Where) (office string, ok bool) {
 	for _, rt := range col.Routes {
 		if rt.Category == category && rt.Scope.Covers(w) {
 			return rt.Office, true
 		}
 	}
-	rt, ok := col.route(category)
-	return rt.Office, ok
+	return "", false
 }
 
 // Office returns the office with id.

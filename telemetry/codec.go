@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -114,6 +116,10 @@ type wireAck0 struct {
 var (
 	encMode cbor.EncMode
 	decMode cbor.DecMode
+	// batchMode decodes a batch's text as it comes, valid UTF-8 or not,
+	// so that DecodeBatch can say which name is wrong and where rather
+	// than relay the codec's bare "invalid UTF-8 string".
+	batchMode cbor.DecMode
 )
 
 func init() {
@@ -122,11 +128,16 @@ func init() {
 	if encMode, err = (cbor.EncOptions{ShortestFloat: cbor.ShortestFloat16}).EncMode(); err != nil {
 		panic(err)
 	}
-	if decMode, err = (cbor.DecOptions{
+	opts := cbor.DecOptions{
 		MaxArrayElements: MaxBatchRecords,
 		MaxNestedLevels:  8,
 		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
-	}).DecMode(); err != nil {
+	}
+	if decMode, err = opts.DecMode(); err != nil {
+		panic(err)
+	}
+	opts.UTF8 = cbor.UTF8DecodeInvalid
+	if batchMode, err = opts.DecMode(); err != nil {
 		panic(err)
 	}
 }
@@ -154,16 +165,20 @@ func EncodeBatch(b Batch) ([]byte, error) {
 
 // DecodeBatch parses a payload written by EncodeBatch and checks it: a
 // valid device id, sequence numbers ≥ 1 in strictly ascending order, finite
-// values and bounded strings.
+// values, and sensor and quantity names of 1 to 256 bytes of valid UTF-8
+// without control characters (a name is shown on dashboards, written to
+// logs and stored as text; a NUL or an escape sequence in one is at best
+// an error and at worst an attack). An error names the record or
+// aggregate, the field, and the offending byte's offset.
 func DecodeBatch(p []byte) (Batch, error) {
 	var w wireBatch
 	if n, ok := arrayLen(p); ok && n == 4 {
 		var w0 wireBatch0
-		if err := decode(p, kindBatch, &w0); err != nil {
+		if err := decodeWith(batchMode, p, kindBatch, &w0); err != nil {
 			return Batch{}, err
 		}
 		w = wireBatch{Device: w0.Device, Replay: w0.Replay, Records: w0.Records, Condensed: w0.Condensed}
-	} else if err := decode(p, kindBatch, &w); err != nil {
+	} else if err := decodeWith(batchMode, p, kindBatch, &w); err != nil {
 		return Batch{}, err
 	}
 	if err := ValidateDeviceID(w.Device); err != nil {
@@ -179,8 +194,9 @@ func DecodeBatch(p []byte) (Batch, error) {
 			return Batch{}, fmt.Errorf("%w: record %d has sequence number %d after %d; they must ascend", ErrPayload, i, r.Seq, prev)
 		case math.IsNaN(r.Value) || math.IsInf(r.Value, 0):
 			return Batch{}, fmt.Errorf("%w: record %d (seq %d) has value %v", ErrPayload, i, r.Seq, r.Value)
-		case len(r.Sensor) == 0 || len(r.Sensor) > maxStringLen || len(r.Quantity) == 0 || len(r.Quantity) > maxStringLen:
-			return Batch{}, fmt.Errorf("%w: record %d (seq %d) has a sensor or quantity name that is empty or longer than %d bytes", ErrPayload, i, r.Seq, maxStringLen)
+		}
+		if err := checkNames(r.Sensor, r.Quantity); err != nil {
+			return Batch{}, fmt.Errorf("%w: record %d (seq %d): %w", ErrPayload, i, r.Seq, err)
 		}
 		prev = r.Seq
 		b.Records[i] = r.record()
@@ -259,7 +275,9 @@ func encode(kind byte, v any) ([]byte, error) {
 	return append([]byte{Version, kind}, body...), nil
 }
 
-func decode(p []byte, kind byte, v any) error {
+func decode(p []byte, kind byte, v any) error { return decodeWith(decMode, p, kind, v) }
+
+func decodeWith(mode cbor.DecMode, p []byte, kind byte, v any) error {
 	if len(p) < 2 {
 		return fmt.Errorf("%w: %d bytes is too short for a header", ErrPayload, len(p))
 	}
@@ -272,8 +290,37 @@ func decode(p []byte, kind byte, v any) error {
 	if p[1] != kind {
 		return fmt.Errorf("%w: kind %q where %q was expected", ErrPayload, p[1], kind)
 	}
-	if err := decMode.Unmarshal(p[2:], v); err != nil {
+	if err := mode.Unmarshal(p[2:], v); err != nil {
 		return fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	return nil
+}
+
+// checkNames checks a sensor and a quantity name as DecodeBatch requires.
+func checkNames(sensor, quantity string) error {
+	if err := checkName("sensor", sensor); err != nil {
+		return err
+	}
+	return checkName("quantity", quantity)
+}
+
+// checkName says what is wrong with a name, where and why.
+func checkName(what, s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("%s name is empty", what)
+	case len(s) > maxStringLen:
+		return fmt.Errorf("%s name %.20q… is %d bytes long, more than %d", what, s, len(s), maxStringLen)
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return fmt.Errorf("%s name %q is not valid UTF-8: byte %#02x at offset %d does not start a character", what, s, s[i], i)
+		case unicode.IsControl(r):
+			return fmt.Errorf("%s name %q has control character %U at byte offset %d; names must be printable text", what, s, r, i)
+		}
+		i += size
 	}
 	return nil
 }
@@ -364,8 +411,11 @@ func (w wireCondensed) condensed() (Condensed, error) {
 				return Condensed{}, fmt.Errorf("aggregate %d has value %v", i, v)
 			}
 		}
-		if a.Count == 0 || a.Min > a.Max || a.Sensor == "" || a.Quantity == "" || len(a.Sensor) > maxStringLen || len(a.Quantity) > maxStringLen {
-			return Condensed{}, fmt.Errorf("aggregate %d is malformed", i)
+		if err := checkNames(a.Sensor, a.Quantity); err != nil {
+			return Condensed{}, fmt.Errorf("aggregate %d: %w", i, err)
+		}
+		if a.Count == 0 || a.Min > a.Max {
+			return Condensed{}, fmt.Errorf("aggregate %d is malformed: count %d, min %v, max %v", i, a.Count, a.Min, a.Max)
 		}
 		total += uint64(a.Count)
 		c.Aggregates[i] = Aggregate{Sensor: a.Sensor, Quantity: Quantity(a.Quantity), Minute: time.UnixMilli(a.MinuteMS).UTC(),

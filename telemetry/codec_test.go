@@ -123,10 +123,40 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add(ack)
 	f.Add([]byte{1, 'B', 0x83})
 	f.Add([]byte{})
+	// Names that must be refused: control characters, invalid UTF-8, in
+	// records and in condensed aggregates.
+	for _, bad := range badNames {
+		for _, b := range []Batch{sampleBatch(), sampleBatch(), sampleBatch()} {
+			b.Records[0].Sensor = bad.name
+			p, _ := EncodeBatch(b)
+			f.Add(p)
+			b.Records[0].Sensor, b.Records[1].Quantity = "dust", Quantity(bad.name)
+			p, _ = EncodeBatch(b)
+			f.Add(p)
+		}
+	}
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	for _, name := range []string{"a\x00", "\xff", "\u0085"} {
+		p, _ := EncodeBatch(Batch{Device: "d", Condensed: []Condensed{{Range: Range{First: 1, Last: 1},
+			Aggregates: []Aggregate{{Sensor: name, Quantity: PM10, Minute: at, Count: 1, Min: 1, Max: 1, Mean: 1}}}}})
+		f.Add(p)
+	}
 	f.Fuzz(func(t *testing.T, p []byte) {
 		b, err := DecodeBatch(p)
 		if err != nil {
 			return
+		}
+		for _, r := range b.Records {
+			if err := checkNames(r.Sensor, string(r.Quantity)); err != nil {
+				t.Fatalf("decoded record %d: %v", r.Seq, err)
+			}
+		}
+		for _, c := range b.Condensed {
+			for _, a := range c.Aggregates {
+				if err := checkNames(a.Sensor, string(a.Quantity)); err != nil {
+					t.Fatalf("decoded aggregate of %v: %v", c.Range, err)
+				}
+			}
 		}
 		// Whatever decodes must encode and decode to the same batch.
 		p2, err := EncodeBatch(b)

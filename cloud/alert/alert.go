@@ -51,8 +51,10 @@ type Opts struct {
 	Route func(r *rules.Rule, device string) string
 	Place func(device string) Place // nil: no places
 	// A stream whose rule opens FlapOpens times within FlapWindow is
-	// flapping: further openings fold into its last alert (counted in
-	// Flaps) and are told once, as a summary. Defaults 3 and 1 h.
+	// flapping: further openings re-open its last alert instead of
+	// raising new ones (counted in Flaps). The first is told as a
+	// summary, and each re-opening and resolution after it is told too,
+	// under keys of their own (see Key). Defaults 3 and 1 h.
 	FlapOpens  int
 	FlapWindow time.Duration
 	Now        func() time.Time // the collector's clock; nil: time.Now
@@ -87,13 +89,11 @@ type Manager struct {
 	known map[string]bool
 	// opens holds each stream's recent live openings (collector clock),
 	// at most FlapOpens of them; last its newest live alert, the one flap
-	// suppression re-opens; reopened when that alert was last re-opened
-	// (event time). store.Alert has no field for the re-opening, so a
-	// restart forgets it: replaying the readings of a folded alert still
-	// open can resolve it at a clearing before its last re-opening.
-	opens    map[streamKey][]time.Time
-	last     map[streamKey]lastAlert
-	reopened map[streamKey]time.Time
+	// suppression re-opens. A restart forgets opens (a stream flapping
+	// across it raises one new alert before folding again), not when an
+	// alert was re-opened: that is stored (store.Alert.Reopened).
+	opens map[streamKey][]time.Time
+	last  map[streamKey]lastAlert
 }
 
 // lastAlert is a stream's newest live alert.
@@ -135,7 +135,7 @@ func New(ctx context.Context, st Store, out Sender, opts Opts) (*Manager, error)
 	}
 	m := &Manager{st: st, out: out, o: opts, offices: map[string]Office{},
 		active: map[streamKey]store.Alert{}, known: make(map[string]bool, len(all)),
-		opens: map[streamKey][]time.Time{}, last: map[streamKey]lastAlert{}, reopened: map[streamKey]time.Time{}}
+		opens: map[streamKey][]time.Time{}, last: map[streamKey]lastAlert{}}
 	for _, o := range opts.Offices {
 		m.offices[o.ID] = o
 	}
@@ -243,7 +243,6 @@ func (m *Manager) open(ctx context.Context, tr rules.Transition) error {
 		// Recorded only now: an opening that failed is applied again.
 		m.opens[k] = append(recent, now)
 		m.last[k] = lastOf(a)
-		delete(m.reopened, k)
 	}
 	return nil
 }
@@ -261,27 +260,38 @@ func (m *Manager) recentOpens(k streamKey, now time.Time) []time.Time {
 
 // fold applies flap suppression: the stream has opened FlapOpens times
 // within FlapWindow, so this opening re-opens its last alert instead of
-// raising a new one, and only the first fold is told, as a summary.
+// raising a new one. The first fold is told as a summary, later ones as
+// re-openings.
 func (m *Manager) fold(ctx context.Context, k streamKey, lastID string, now time.Time, recent []time.Time, tr rules.Transition) error {
 	a, err := m.st.Alert(ctx, lastID)
 	if err != nil {
 		return fmt.Errorf("alert: flapping %s: %w", lastID, err)
 	}
 	a.Flaps++
+	// An acknowledgement holds across the flapping: someone is on it, so
+	// the re-opened alert is not escalated again.
 	a.State, a.Resolved, a.ResolvedBy = store.Open, nil, ""
+	if a.AckedAt != nil {
+		a.State = store.Acknowledged
+	}
+	reopened := tr.Time.UTC()
+	a.Reopened = &reopened
 	a.Value, a.Message = round(valueOf(tr)), openMessage(tr)
-	if a.Flaps == 1 {
-		note := fmt.Sprintf("flapping: opened %d times within %s; further openings are folded into this alert",
-			m.o.FlapOpens+1, span(m.o.FlapWindow))
-		if err := m.tell(ctx, notify.EventFlapping, a, note, a.Office); err != nil {
-			return err
-		}
+	note := fmt.Sprintf("flapping: opened %d times within %s; further openings are folded into this alert",
+		m.o.FlapOpens+1, span(m.o.FlapWindow))
+	if a.Flaps > 1 {
+		note = fmt.Sprintf("flapping: re-opened %d times since it was raised; each re-opening is folded into this alert", a.Flaps)
+	}
+	// Every re-opening is told, to everyone told of the resolution before
+	// it: an office whose last word was "resolved" must hear that the
+	// alert is open again.
+	if err := m.tell(ctx, notify.EventFlapping, a, note, m.audience(a)...); err != nil {
+		return err
 	}
 	if err := m.put(ctx, a); err != nil {
 		return err
 	}
 	m.opens[k] = append(recent[1:], now)
-	m.reopened[k] = tr.Time.UTC()
 	return nil
 }
 
@@ -313,7 +323,7 @@ func (m *Manager) clear(ctx context.Context, tr rules.Transition) error {
 		// stream is the live state's to clear.
 		return nil
 	}
-	if !tr.Retrospective && tr.Time.Before(m.began(k, a, r)) {
+	if !tr.Retrospective && tr.Time.Before(began(a, r)) {
 		// Cleared before the alert's episode began: a replay of older
 		// readings (a restart), not the end of this episode.
 		return nil
@@ -328,12 +338,12 @@ func (m *Manager) clear(ctx context.Context, tr rules.Transition) error {
 }
 
 // began is the earliest event time at which a reading can end the episode
-// of a, the active alert of stream k: its opening, or its last re-opening
-// by flap suppression; for a silence, the last reading before it.
-func (m *Manager) began(k streamKey, a store.Alert, r *rules.Rule) time.Time {
+// of a, an active alert of rule r: its opening, or its last re-opening by
+// flap suppression; for a silence, the last reading before it.
+func began(a store.Alert, r *rules.Rule) time.Time {
 	t := a.Opened
-	if re, ok := m.reopened[k]; ok && re.After(t) {
-		t = re
+	if a.Reopened != nil && a.Reopened.After(t) {
+		t = *a.Reopened
 	}
 	if r.Kind == rules.Silence {
 		t = t.Add(-r.After)
@@ -435,14 +445,7 @@ func (m *Manager) name(office string) string {
 // on replay with the same id and so the same key, which the queue drops.
 func (m *Manager) tell(ctx context.Context, event string, a store.Alert, note string, offices ...string) error {
 	for _, office := range offices {
-		key := a.ID + ":" + event
-		switch event {
-		case notify.EventEscalated:
-			key += ":" + strconv.Itoa(a.Escalation)
-		case notify.EventFlapping, notify.EventOpened:
-			key += ":" + strconv.Itoa(a.Flaps)
-		}
-		key += ":" + office
+		key := Key(a, event, office)
 		o := m.offices[office]
 		msg := notify.Message{Key: key, Event: event, Alert: a, Office: office, OfficeName: m.name(office), Contacts: o.Contacts, Note: note}
 		if err := m.out.Send(ctx, msg); err != nil {
@@ -450,6 +453,31 @@ func (m *Manager) tell(ctx context.Context, event string, a store.Alert, note st
 		}
 	}
 	return nil
+}
+
+// Key is the idempotency key of the message telling office of event on
+// a: "<id>:<event>[:<n>]:<office>". It follows from what the alert
+// stores, so that a restart that tells the same event again makes the
+// same key, and every event an office must hear makes a key of its own:
+// n is the escalation's number for alert.escalated, the flaps folded in
+// so far for alert.opened (0) and alert.flapping (1, 2, …), and for
+// alert.resolved of an alert that has flapped (a resolution of a folded
+// alert follows a re-opening the office was told of). The first
+// resolution and the acknowledgement (which a re-opening keeps, so there
+// is one) have none.
+func Key(a store.Alert, event, office string) string {
+	key := a.ID + ":" + event
+	switch event {
+	case notify.EventEscalated:
+		key += ":" + strconv.Itoa(a.Escalation)
+	case notify.EventFlapping, notify.EventOpened:
+		key += ":" + strconv.Itoa(a.Flaps)
+	case notify.EventResolved:
+		if a.Flaps > 0 {
+			key += ":" + strconv.Itoa(a.Flaps)
+		}
+	}
+	return key + ":" + office
 }
 
 func (m *Manager) put(ctx context.Context, a store.Alert) error {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xiuhua/xiuhua/cloud/alert"
+	"github.com/xiuhua/xiuhua/cloud/notify"
 	"github.com/xiuhua/xiuhua/cloud/rules"
 	"github.com/xiuhua/xiuhua/cloud/store"
 )
@@ -50,7 +52,7 @@ func TestFlapSuppression(t *testing.T) {
 	// told once, as a summary.
 	e.step(opened("dust", at(30), 83.456))
 	folded := third
-	folded.Flaps, folded.State, folded.Resolved, folded.ResolvedBy = 1, store.Open, nil, ""
+	folded.Flaps, folded.State, folded.Resolved, folded.ResolvedBy, folded.Reopened = 1, store.Open, nil, "", ptr(at(30).UTC())
 	folded.Value = 83.46
 	folded.Message = "PM2.5 hourly mean: site-7/dust pm2_5 mean over 1h is 83.46 ug/m3, above 75 (12 readings)"
 	same(t, "the third alert re-opened", e.alert(ids[2]), folded)
@@ -61,22 +63,27 @@ func TestFlapSuppression(t *testing.T) {
 		t.Fatalf("stored %d alerts after the fold, want 3", len(all))
 	}
 
-	// It clears again: the resolution reuses the key the office was
-	// told the first time, so the queue carries it once.
+	// It clears again: the office, told it was open again, is told it
+	// resolved again, under a key of its own (the first resolution's key
+	// would be dropped by the queue as already carried).
 	e.step(cleared("dust", at(35), 51))
-	same(t, "keys after clearing the folded alert", keys(e.out.take()), []string{ids[2] + ":alert.resolved:A"})
+	same(t, "keys after clearing the folded alert", keys(e.out.take()), []string{ids[2] + ":alert.resolved:1:A"})
 	if a := e.alert(ids[2]); a.State != store.Resolved || a.Flaps != 1 || !a.Resolved.Equal(at(35)) {
 		t.Errorf("after clearing: %+v", a)
 	}
 
-	// A fifth opening folds too, told to nobody.
+	// A fifth opening folds too, and each of its changes is told.
 	e.step(opened("dust", at(40), 84))
-	if a := e.alert(ids[2]); a.State != store.Open || a.Flaps != 2 || a.Resolved != nil || a.Value != 84 {
+	if a := e.alert(ids[2]); a.State != store.Open || a.Flaps != 2 || a.Resolved != nil || a.Value != 84 || !a.Reopened.Equal(at(40)) {
 		t.Errorf("after the fifth opening: %+v, want open with 2 flaps", a)
 	}
-	e.sent()
+	got := e.out.take()
+	same(t, "keys after the fifth opening", keys(got), []string{ids[2] + ":alert.flapping:2:A"})
+	if len(got) == 1 && got[0].Note != "flapping: re-opened 2 times since it was raised; each re-opening is folded into this alert" {
+		t.Errorf("note of the second fold: %q", got[0].Note)
+	}
 	e.step(cleared("dust", at(45), 50))
-	e.out.take()
+	same(t, "keys after clearing again", keys(e.out.take()), []string{ids[2] + ":alert.resolved:2:A"})
 
 	// An hour after the last opening, the next one raises a new alert.
 	e.step(opened("dust", at(100), 90))
@@ -148,5 +155,96 @@ func TestFlapFailedOpening(t *testing.T) {
 	same(t, "keys", keys(e.out.take()), []string{idOf("dust", at(10)) + ":alert.opened:0:A"})
 	if all := e.stored(); len(all) != 2 {
 		t.Fatalf("stored %d alerts, want 2", len(all))
+	}
+}
+
+// Every message of a flapping alert has a key of its own, so that the
+// durable queue delivers each: the office's last message always says
+// what state the alert is in.
+func TestFlapKeysDistinct(t *testing.T) {
+	ctx := context.Background()
+	e := flapEnv(t)
+	for _, m := range []int{0, 5, 10} {
+		e.step(opened("dust", at(m), 80))
+		e.step(cleared("dust", at(m+2), 50))
+	}
+	for _, m := range []int{15, 20, 25} {
+		e.step(opened("dust", at(m), 80))
+		e.step(cleared("dust", at(m+2), 50))
+	}
+	// Through a real outbox: what the queue keeps is what is delivered.
+	var enqueued []string
+	for _, msg := range e.out.take() {
+		if err := e.db.Enqueue(ctx, store.Notification{Channel: "duty", Key: msg.Key, Created: raised}); err != nil {
+			t.Fatal(err)
+		}
+		enqueued = append(enqueued, msg.Key)
+	}
+	ns, err := e.db.Notifications(ctx, "duty", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ns) != len(enqueued) || len(ns) != 12 {
+		t.Errorf("the queue holds %d messages of the %d told, want 12: %q", len(ns), len(enqueued), enqueued)
+	}
+	third := idOf("dust", at(10))
+	same(t, "keys of the folded alert", enqueued[6:], []string{
+		third + ":alert.flapping:1:A", third + ":alert.resolved:1:A",
+		third + ":alert.flapping:2:A", third + ":alert.resolved:2:A",
+		third + ":alert.flapping:3:A", third + ":alert.resolved:3:A",
+	})
+}
+
+// A re-opening keeps the acknowledgement, so the alert is not escalated
+// again and the acknowledgement is told once; offices the alert was
+// escalated to hear of the re-opening and the resolution.
+func TestFlapAcknowledgedEscalated(t *testing.T) {
+	ctx := context.Background()
+	e := flapEnv(t)
+	for _, m := range []int{0, 5} {
+		e.step(opened("dust", at(m), 80))
+		e.step(cleared("dust", at(m+2), 50))
+	}
+	e.step(opened("dust", at(10), 80))
+	id := idOf("dust", at(10))
+	e.tick(raised.Add(26 * time.Minute)) // 16 minutes unacknowledged: on to B
+	if _, err := e.m.Ack(ctx, id, "Li Wei"); err != nil {
+		t.Fatal(err)
+	}
+	e.step(cleared("dust", at(30), 50))
+	e.out.take()
+
+	e.step(opened("dust", at(35), 81))
+	a := e.alert(id)
+	if a.State != store.Acknowledged || a.AckedBy != "Li Wei" || a.Flaps != 1 || a.Escalation != 1 {
+		t.Errorf("re-opened: %+v, want acknowledged by Li Wei with 1 flap and 1 escalation", a)
+	}
+	same(t, "keys of the re-opening", keys(e.out.take()), []string{id + ":alert.flapping:1:A", id + ":alert.flapping:1:B"})
+	e.tick(raised.Add(5 * time.Hour)) // acknowledged: never escalated again
+	e.sent()
+	if _, err := e.m.Ack(ctx, id, "Zhao Min"); err != nil {
+		t.Fatal(err)
+	}
+	e.sent()
+	e.step(cleared("dust", at(40), 50))
+	same(t, "keys of the resolution", keys(e.out.take()), []string{id + ":alert.resolved:1:A", id + ":alert.resolved:1:B"})
+}
+
+func TestKey(t *testing.T) {
+	a := store.Alert{ID: "9c41", Flaps: 2, Escalation: 3}
+	for _, tc := range []struct{ event, want string }{
+		{notify.EventOpened, "9c41:alert.opened:2:B"},
+		{notify.EventFlapping, "9c41:alert.flapping:2:B"},
+		{notify.EventResolved, "9c41:alert.resolved:2:B"},
+		{notify.EventEscalated, "9c41:alert.escalated:3:B"},
+		{notify.EventAcknowledged, "9c41:alert.acknowledged:B"},
+	} {
+		if got := alert.Key(a, tc.event, "B"); got != tc.want {
+			t.Errorf("Key(%s) = %q, want %q", tc.event, got, tc.want)
+		}
+	}
+	a.Flaps = 0
+	if got := alert.Key(a, notify.EventResolved, "A"); got != "9c41:alert.resolved:A" {
+		t.Errorf("Key of the first resolution = %q", got)
 	}
 }

@@ -203,6 +203,18 @@ func TestRestartReplay(t *testing.T) {
 				opened("dust", at(40), 84), cleared("dust", at(45), 50),
 			},
 		},
+		{
+			// The clearings replayed between the alert's opening (20) and
+			// its last re-opening (40) are of earlier episodes: the
+			// stored re-opening keeps them from resolving it.
+			name: "flapping, folded and open",
+			history: []rules.Transition{
+				opened("dust", at(0), 80), cleared("dust", at(5), 50), opened("dust", at(10), 81), cleared("dust", at(15), 50),
+				opened("dust", at(20), 82), cleared("dust", at(25), 50), opened("dust", at(30), 83), cleared("dust", at(35), 50),
+				opened("dust", at(40), 84),
+			},
+			active: 1,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

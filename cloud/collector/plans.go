@@ -77,13 +77,23 @@ func (p *planner) applies(r *rules.Rule, device string) bool {
 	return true
 }
 
-// route names the office of an alert of r on device.
+// route names the office of an alert of r on device: the rule's own, else
+// the first route whose category and scope match the device (never a
+// route whose scope does not). configs refuses a config in which a device
+// that a rule without an office judges has no such route; should one
+// slip through (a config built in code and never validated), the alert
+// goes to the first office declared rather than to no one.
 func (p *planner) route(r *rules.Rule, device string) string {
 	if r.Office != "" {
 		return r.Office
 	}
-	office, _ := p.cfg.Route(r.Category, p.cfg.Where(device))
-	return office
+	if office, ok := p.cfg.Route(r.Category, p.cfg.Where(device)); ok {
+		return office
+	}
+	if len(p.cfg.Offices) > 0 {
+		return p.cfg.Offices[0].ID
+	}
+	return ""
 }
 
 func (p *planner) place(device string) alert.Place {
@@ -118,7 +128,7 @@ func (p *planner) compliance(st store.Store, now func() time.Time) web.Complianc
 		in := &compliance.Input{District: district, Year: year, Now: now()}
 		from, to, err := compliance.Period(year, in.Now)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", web.ErrBadRequest, err)
+			return nil, fmt.Errorf("%w: year: %v", web.ErrBadRequest, err)
 		}
 		var air []string
 		known := false
@@ -129,7 +139,7 @@ func (p *planner) compliance(st store.Store, now func() time.Time) web.Complianc
 			}
 		}
 		if !known {
-			return nil, fmt.Errorf("%w: no site of the collector config is in district %q", web.ErrBadRequest, district)
+			return nil, fmt.Errorf("%w: district: no site of the collector config is in district %q", web.ErrBadRequest, district)
 		}
 		w := configs.Where{District: district}
 		for _, pl := range p.cfg.Plans {

@@ -130,8 +130,8 @@ func (c *countingStore) Append(ctx context.Context, at time.Time, bs ...telemetr
 }
 
 // drain queues msgs before Run starts (so that they are all waiting
-// together), runs until every message handled so far is either stored or
-// rejected, then stops Run and checks that it returned nil.
+// together), runs until every message handled so far is stored, rejected
+// or refused, then stops Run and checks that it returned nil.
 func drain(t *testing.T, in *ingest.Ingest, handled *int, msgs []ingest.Message) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -145,7 +145,7 @@ func drain(t *testing.T, in *ingest.Ingest, handled *int, msgs []ingest.Message)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		s := in.Stats()
-		if s.Batches+s.Rejected == uint64(*handled) {
+		if s.Batches+s.Rejected+s.Refused == uint64(*handled) {
 			break
 		}
 		select {
@@ -154,7 +154,7 @@ func drain(t *testing.T, in *ingest.Ingest, handled *int, msgs []ingest.Message)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 5s ingest has handled %d of %d messages (stats %+v)", s.Batches+s.Rejected, *handled, s)
+			t.Fatalf("after 5s ingest has handled %d of %d messages (stats %+v)", s.Batches+s.Rejected+s.Refused, *handled, s)
 		}
 		time.Sleep(time.Millisecond)
 	}

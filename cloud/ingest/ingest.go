@@ -2,12 +2,14 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
 	"github.com/xiuhua/xiuhua/cloud/store"
+	"github.com/xiuhua/xiuhua/internal/backoff"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -37,7 +39,19 @@ type Opts struct {
 	MaxGroup int          // batches one commit takes; 0 means 256
 	Logger   *slog.Logger // nil means discard
 	Now      func() time.Time
+	// Backoff is the wait between attempts at a commit that failed with
+	// store.ErrTransient: Min after the first failure, doubling up to
+	// Max, with jitter (see internal/backoff). Zero Min means
+	// DefaultBackoffMin, zero Max DefaultBackoffMax (or Min, if longer).
+	Backoff backoff.Backoff
 }
+
+// Defaults of Opts.Backoff: a database that restarts is back within
+// seconds; one that is down longer is tried every half minute.
+const (
+	DefaultBackoffMin = 100 * time.Millisecond
+	DefaultBackoffMax = 30 * time.Second
+)
 
 // Stats counts ingest's work since start.
 type Stats struct {
@@ -47,8 +61,12 @@ type Stats struct {
 	Duplicates uint64 // sequence numbers already stored (re-sends), raw or condensed
 	// Stale counts batches from an earlier incarnation of a device's
 	// outbox (a board that came back after its replacement started).
-	Stale     uint64
-	Rejected  uint64 // messages dropped as malformed or mismatched
+	Stale    uint64
+	Rejected uint64 // messages dropped as malformed or mismatched
+	// Refused counts the batches the store refused as invalid
+	// (store.ErrInvalid): dropped, never acknowledged.
+	Refused   uint64
+	Retries   uint64 // commits tried again after a transient store failure
 	AckErrors uint64 // acknowledgements that could not be published
 }
 
@@ -62,7 +80,7 @@ type Ingest struct {
 	log *slog.Logger
 	in  chan Message
 
-	batches, records, condensed, dups, stale, rejected, ackErrs atomic.Uint64
+	batches, records, condensed, dups, stale, rejected, refused, retries, ackErrs atomic.Uint64
 }
 
 // New returns an ingest that writes to st, acknowledges through pub and
@@ -76,6 +94,12 @@ func New(st Appender, pub Publisher, obs Observer, opts Opts) *Ingest {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Backoff.Min <= 0 {
+		opts.Backoff.Min = DefaultBackoffMin
+	}
+	if opts.Backoff.Max <= 0 {
+		opts.Backoff.Max = max(DefaultBackoffMax, opts.Backoff.Min)
 	}
 	log := opts.Logger
 	if log == nil {
@@ -96,12 +120,18 @@ func (in *Ingest) Handle(ctx context.Context, m Message) {
 // Stats returns ingest's counters.
 func (in *Ingest) Stats() Stats {
 	return Stats{Batches: in.batches.Load(), Records: in.records.Load(), Condensed: in.condensed.Load(),
-		Duplicates: in.dups.Load(), Stale: in.stale.Load(), Rejected: in.rejected.Load(), AckErrors: in.ackErrs.Load()}
+		Duplicates: in.dups.Load(), Stale: in.stale.Load(), Rejected: in.rejected.Load(), Refused: in.refused.Load(),
+		Retries: in.retries.Load(), AckErrors: in.ackErrs.Load()}
 }
 
-// Run stores and acknowledges queued messages until ctx ends. It returns
-// an error only when the store fails: the collector must not go on
-// receiving what it cannot keep.
+// Run stores and acknowledges queued messages until ctx ends. A commit
+// that fails with store.ErrTransient is tried again, after a backoff,
+// until it succeeds or ctx ends; meanwhile the queue fills and Handle
+// blocks, which holds the broker back. A batch the store refuses as
+// invalid (store.ErrInvalid) is dropped, counted and logged, never
+// acknowledged. Run returns an error only when the store fails otherwise
+// (closed, corrupt, its disk): the collector must not go on receiving
+// what it cannot keep.
 func (in *Ingest) Run(ctx context.Context) error {
 	for {
 		var first Message
@@ -145,10 +175,72 @@ func (in *Ingest) process(ctx context.Context, group []Message) error {
 	if len(batches) == 0 {
 		return nil
 	}
-	results, err := in.st.Append(ctx, in.o.Now(), batches...)
-	if err != nil {
-		return fmt.Errorf("ingest: store %d batches: %w", len(batches), err)
+	arrived := in.o.Now()
+	results, err := in.append(ctx, arrived, batches)
+	switch {
+	case err == nil:
+		return in.stored(ctx, batches, results)
+	case !errors.Is(err, store.ErrInvalid):
+		return err
+	case len(batches) == 1:
+		in.refuse(batches[0], err)
+		return nil
 	}
+	// One invalid batch fails the whole commit: store them one by one, so
+	// that only the invalid ones are refused.
+	for _, b := range batches {
+		results, err := in.append(ctx, arrived, []telemetry.Batch{b})
+		switch {
+		case errors.Is(err, store.ErrInvalid):
+			in.refuse(b, err)
+		case err != nil:
+			return err
+		default:
+			if err := in.stored(ctx, []telemetry.Batch{b}, results); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// append commits batches, trying again after transient failures until it
+// succeeds or ctx ends.
+func (in *Ingest) append(ctx context.Context, arrived time.Time, batches []telemetry.Batch) ([]store.AppendResult, error) {
+	bo := in.o.Backoff // each commit starts from Min
+	for attempt := 1; ; attempt++ {
+		results, err := in.st.Append(ctx, arrived, batches...)
+		if err == nil {
+			return results, nil
+		}
+		err = fmt.Errorf("ingest: store %d batches: %w", len(batches), err)
+		if !errors.Is(err, store.ErrTransient) || ctx.Err() != nil {
+			return nil, err
+		}
+		wait := bo.Next()
+		in.log.Warn("ingest: store failed; trying again", "batches", len(batches), "attempt", attempt, "wait", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("ingest: stopped while retrying: %w", ctx.Err())
+		}
+		in.retries.Add(1)
+	}
+}
+
+// refuse drops a batch the store refused: the device keeps it and sends
+// it again, which the store refuses again, so it is logged for people to
+// look at.
+func (in *Ingest) refuse(b telemetry.Batch, err error) {
+	in.refused.Add(1)
+	in.log.Error("ingest: batch refused by the store", "device", b.Device, "records", len(b.Records),
+		"condensed", len(b.Condensed), "err", err)
+}
+
+// stored counts, acknowledges and observes batches stored with results.
+func (in *Ingest) stored(ctx context.Context, batches []telemetry.Batch, results []store.AppendResult) error {
 	for i, b := range batches {
 		res := results[i]
 		in.batches.Add(1)

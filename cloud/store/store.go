@@ -11,6 +11,19 @@ import (
 
 // Store is what the collector keeps. Implementations are safe for
 // concurrent use.
+//
+// Times. A record's time and an aggregate's minute are kept to the
+// millisecond, as the wire carries them: Append truncates finer parts
+// (time.Time.UnixMilli), AppendResult.New carries the truncated times,
+// and the bounds of Readings, Aggregates and Rollups compare exactly
+// with the stored milliseconds. An alert keeps every time exactly, and
+// AlertQuery bounds Opened exactly. Every other time (LastSeen, a
+// notification's Created, NextAttempt and Done) is kept to the
+// millisecond at least: a backend may drop finer parts by truncation
+// (bolt keeps nanoseconds, PostgreSQL microseconds), so callers must not
+// rely on telling apart, ordering or comparing with now two such times
+// less than a millisecond apart. Times come back in any location:
+// compare them with Equal.
 type Store interface {
 	// Append stores the batches' records and condensed blocks in one
 	// durable transaction and returns one result per batch, in order.
@@ -21,7 +34,8 @@ type Store interface {
 	// are duplicates, the others become received, and the block's
 	// aggregates are stored once, when at least one of its sequence
 	// numbers is new (a block that overlaps records stored before keeps
-	// all its aggregates, which then also summarise those records).
+	// all its aggregates, which then also summarise those records, and
+	// adds all of them to the rollups: see Rollup).
 	//
 	// A device remembers the incarnation of its current outbox
 	// (telemetry.Batch.Incarnation); the received set, SeqHigh and Missing
@@ -60,8 +74,8 @@ type Store interface {
 	// their block, then in the order the device listed them; at most
 	// q.Limit of them.
 	Aggregates(ctx context.Context, q ReadingQuery) ([]telemetry.Aggregate, error)
-	// Rollups returns the hourly rollups of q (see Rollup), ordered by
-	// device, sensor, quantity and hour.
+	// Rollups returns the hourly rollups of q (see Rollup and
+	// RollupQuery), ordered by device, sensor, quantity and hour.
 	Rollups(ctx context.Context, q RollupQuery) ([]Rollup, error)
 
 	// PutAlert creates or replaces the alert with a.ID.
@@ -197,11 +211,16 @@ type Alert struct {
 	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
 	// Flaps counts the re-openings folded into this alert by flap
 	// suppression instead of raising new ones.
-	Flaps   int     `json:"flaps,omitempty"`
-	Value   float64 `json:"value"` // the value judged when opened (or, once resolved, when cleared)
-	Limit   float64 `json:"limit"`
-	Unit    string  `json:"unit"`
-	Message string  `json:"message"`
+	Flaps int `json:"flaps,omitempty"`
+	// Reopened is the event time of the latest of those re-openings; nil
+	// until there is one. With Opened it says when the current episode
+	// began, so that judging older readings again (a restart) cannot end
+	// it. Alerts stored before the field existed have none.
+	Reopened *time.Time `json:"reopened,omitempty"`
+	Value    float64    `json:"value"` // the value judged when opened (or, once resolved, when cleared)
+	Limit    float64    `json:"limit"`
+	Unit     string     `json:"unit"`
+	Message  string     `json:"message"`
 }
 
 // AlertQuery selects alerts. Zero fields do not filter.
@@ -242,6 +261,13 @@ func (q AlertQuery) Match(a Alert) bool {
 // reports are computed from, so that a year's report reads 8,760 rows
 // per stream rather than millions of readings. A condensed aggregate adds
 // its count, sum (mean × count), min and max to the hour of its minute.
+//
+// A condensed block stored after raw records of its range (a device that
+// condensed readings the collector had stored but not acknowledged) adds
+// every aggregate, as Aggregates keeps them all: the readings both stored
+// raw and summarised in the block count twice in their hour. The other
+// way round cannot happen: a raw record inside a stored block's range is
+// a duplicate and adds nothing.
 type Rollup struct {
 	Device   string             `json:"device"`
 	Sensor   string             `json:"sensor"`
@@ -259,10 +285,10 @@ type Rollup struct {
 // Mean is the hour's mean.
 func (r Rollup) Mean() float64 { return r.Sum / float64(r.Count) }
 
-// RollupQuery selects hourly rollups of one quantity with From ≤ Hour < To.
+// RollupQuery selects hourly rollups with From ≤ Hour < To.
 type RollupQuery struct {
-	Devices  []string // nil or empty means every device
-	Quantity telemetry.Quantity
+	Devices  []string           // nil or empty means every device
+	Quantity telemetry.Quantity // "" means every quantity
 	From, To time.Time
 }
 
@@ -292,12 +318,15 @@ const (
 
 // Notifications is the durable outbox of alert messages.
 type Notifications interface {
-	// Enqueue stores ns as Pending, due at their NextAttempt (Created
-	// when zero), in one durable transaction. A (Channel, Key) already
-	// stored, in any state, is left as it is.
+	// Enqueue stores ns as Pending, due at their NextAttempt, in one
+	// durable transaction. A zero NextAttempt means Created; a zero
+	// Created is kept as it is (the message lists first and is due at
+	// once). A (Channel, Key) already stored, in any state, is left as it
+	// is, and so is the second of a pair repeated within ns.
 	Enqueue(ctx context.Context, ns ...Notification) error
 	// Due returns at most limit pending notifications with NextAttempt ≤
-	// now, ordered by NextAttempt, then Created, then Channel and Key.
+	// now, ordered by NextAttempt, then Created, then Channel and Key. A
+	// limit of 0 or less means no limit.
 	Due(ctx context.Context, now time.Time, limit int) ([]Notification, error)
 	// Settle records an attempt at (channel, key): with state Delivered or
 	// Failed the message is done at now; with Pending it is due again at
@@ -315,4 +344,47 @@ var (
 	ErrClosed = errors.New("store: closed")
 	// ErrNotFound is returned for an alert or notification not stored.
 	ErrNotFound = errors.New("store: not found")
+	// ErrTransient is matched (errors.Is) by the errors of a call that
+	// may succeed if it is made again unchanged: the database's
+	// connection was lost or refused, it aborted the transaction to
+	// resolve a conflict (serialization failure, deadlock), or a lock was
+	// not had in time. Nothing of the call was stored, except when the
+	// connection was lost while committing: the commit may then have
+	// happened, and the call made again finds what it stored (Append is
+	// idempotent; its records come back as duplicates).
+	ErrTransient = errors.New("store: transient failure")
+	// ErrInvalid is matched by the errors of a call whose data the store
+	// refuses (an invalid device id, a sequence number 0, a value the
+	// database cannot hold): the same call fails again whatever the
+	// store's state, and nothing of it was stored.
+	ErrInvalid = errors.New("store: invalid data")
 )
+
+// Transient marks err as one of ErrTransient's, keeping its text; nil
+// stays nil. Backends mark their errors with it.
+func Transient(err error) error {
+	if err == nil {
+		return nil
+	}
+	return kindError{err, ErrTransient}
+}
+
+// Invalid marks err as one of ErrInvalid's, keeping its text; nil stays
+// nil.
+func Invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return kindError{err, ErrInvalid}
+}
+
+// kindError is err with a kind that errors.Is matches but the text does
+// not repeat.
+type kindError struct {
+	err  error
+	kind error
+}
+
+func (e kindError) Error() string        { return e.err.Error() }
+func (e kindError) Unwrap() error        { return e.err }
+func (e kindError) Is(target error) bool { return target == e.kind }

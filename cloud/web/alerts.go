@@ -1,14 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/xiuhua/xiuhua/cloud/alert"
 	"github.com/xiuhua/xiuhua/cloud/store"
@@ -18,44 +20,13 @@ type alertsBody struct {
 	Alerts []store.Alert `json:"alerts"`
 }
 
-// alertStates are the values of ?state=.
-var alertStates = []string{store.Open, store.Acknowledged, store.Resolved}
-
-// alerts lists alerts: ?state=open|acknowledged|resolved, ?active=true
-// (open or acknowledged), ?office= (also matches offices an alert was
-// escalated to), ?device=, ?plan=, ?category=, ?severity=, ?from= and
-// ?to= (RFC 3339, on the opening time), ?limit=.
+// alerts lists the alerts the query selects (see parseAlertQuery),
+// newest opened first.
 func (s *server) alerts(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	q := store.AlertQuery{State: v.Get("state"), Office: v.Get("office"), Device: v.Get("device"),
-		Plan: v.Get("plan"), Category: v.Get("category"), Severity: v.Get("severity")}
-	if q.State != "" && !slices.Contains(alertStates, q.State) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("state %q is not an alert state; use open, acknowledged or resolved", q.State))
-		return
-	}
-	if a := v.Get("active"); a != "" {
-		b, err := strconv.ParseBool(a)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("active %q is not true or false", a))
-			return
-		}
-		q.Active = b
-	}
-	var err error
-	if q.From, _, err = timeParam(v, "from", false); err == nil {
-		q.To, _, err = timeParam(v, "to", false)
-	}
+	q, err := parseAlertQuery(r.URL.RawQuery)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
-	}
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit %q is not a positive whole number", l))
-			return
-		}
-		q.Limit = n
 	}
 	as, err := s.src.Alerts(r.Context(), q)
 	if err != nil {
@@ -84,22 +55,37 @@ type actor struct {
 	By string `json:"by"`
 }
 
+// maxActBody bounds the body of an ack or a resolve.
+const maxActBody = 4 << 10
+
+// by reads who acts from the body of an ack or a resolve: absent or
+// empty, "api".
 func (s *server) by(w http.ResponseWriter, r *http.Request) (string, bool) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<10))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "cannot read the request body")
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxActBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: over %d bytes", maxActBody))
+		return "", false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "body: cannot be read")
+		return "", false
+	case len(bytes.TrimSpace(body)) == 0:
+		return "api", true
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var a actor
+	if err := dec.Decode(&a); err != nil || dec.More() {
+		if err == nil {
+			err = errors.New("more after the object")
+		}
+		writeError(w, http.StatusBadRequest, `body: not JSON such as {"by": "duty officer"}: `+err.Error())
 		return "", false
 	}
-	a := actor{By: "api"}
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &a); err != nil {
-			writeError(w, http.StatusBadRequest, `the body must be JSON such as {"by": "duty officer"}: `+err.Error())
-			return "", false
-		}
-		if a.By == "" || len(a.By) > 100 {
-			writeError(w, http.StatusBadRequest, `"by" must name who acts, in 1 to 100 bytes`)
-			return "", false
-		}
+	if a.By == "" || len(a.By) > 100 || strings.ContainsFunc(a.By, unicode.IsControl) {
+		writeError(w, http.StatusBadRequest, `by: must name who acts, in 1 to 100 bytes without control characters`)
+		return "", false
 	}
 	return a.By, true
 }
@@ -141,7 +127,7 @@ func (s *server) alertError(w http.ResponseWriter, r *http.Request, op string, e
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no alert with id "+strconv.Quote(r.PathValue("id")))
 	case errors.Is(err, alert.ErrResolved):
-		writeError(w, http.StatusConflict, err.Error())
+		writeError(w, http.StatusConflict, "alert "+strconv.Quote(r.PathValue("id"))+" is resolved; a resolved alert cannot be acknowledged")
 	default:
 		s.fail(w, r, op, err)
 	}
@@ -150,16 +136,12 @@ func (s *server) alertError(w http.ResponseWriter, r *http.Request, op string, e
 
 func utcAlert(a store.Alert) store.Alert {
 	a.Opened, a.Raised = a.Opened.UTC(), a.Raised.UTC()
-	for _, p := range []**time.Time{&a.Resolved, &a.AckedAt, &a.EscalatedAt} {
+	for _, p := range []**time.Time{&a.Resolved, &a.AckedAt, &a.EscalatedAt, &a.Reopened} {
 		if *p != nil {
 			*p = utc(**p)
 		}
 	}
 	return a
-}
-
-func (s *server) plansList(w http.ResponseWriter, r *http.Request) {
-	s.reply(w, r, http.StatusOK, map[string]any{"plans": s.plans})
 }
 
 // complianceReport serves ?district=&year= (year defaults to the current
@@ -169,23 +151,15 @@ func (s *server) complianceReport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "compliance reports are not served here")
 		return
 	}
-	v := r.URL.Query()
-	district, err := param(v, "district", true)
+	district, year, err := parseComplianceQuery(r.URL.RawQuery, s.now())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	year := time.Now().In(time.FixedZone("CST", 8*3600)).Year()
-	if y := v.Get("year"); y != "" {
-		if year, err = strconv.Atoi(y); err != nil || year < 2000 || year > 2100 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("year %q is not a year between 2000 and 2100", y))
-			return
-		}
-	}
 	rep, err := s.compliance(r.Context(), district, year)
 	switch {
 	case errors.Is(err, ErrBadRequest):
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
 	case err != nil:
 		s.fail(w, r, "compliance", err)
 	default:

@@ -1,13 +1,17 @@
 package web
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/xiuhua/xiuhua/cloud/store"
+	"github.com/xiuhua/xiuhua/configs"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -61,16 +65,8 @@ func parseRangeQuery(raw string, timesRequired bool) (rangeQuery, error) {
 	if q.From.After(q.To) {
 		return q, fmt.Errorf("from: %s is after to %s", q.From.Format(time.RFC3339Nano), q.To.Format(time.RFC3339Nano))
 	}
-	limit, err := param(vals, "limit", false)
-	if err != nil || limit == "" {
-		return q, err
-	}
-	n, err := strconv.Atoi(limit)
-	if err != nil || n < 1 || n > store.MaxLimit {
-		return q, fmt.Errorf("limit: %q is not a whole number from 1 to %d", limit, store.MaxLimit)
-	}
-	q.Limit = n
-	return q, nil
+	q.Limit, err = limitParam(vals)
+	return q, err
 }
 
 // param returns the one value of name, "" when it is absent and optional.
@@ -107,4 +103,128 @@ func timeParam(vals url.Values, name string, required bool) (time.Time, bool, er
 		return time.Time{}, false, fmt.Errorf("%s: %q is not an RFC 3339 time such as %s%s", name, v, timeExample, hint)
 	}
 	return t, true, nil
+}
+
+// alertParams are the parameters /api/v1/alerts takes.
+var alertParams = []string{"state", "active", "office", "device", "plan", "category", "severity", "from", "to", "limit"}
+
+// alertStates are the values of ?state=.
+var alertStates = []string{store.Open, store.Acknowledged, store.Resolved}
+
+// severities are the values of ?severity= (configs.Severity).
+var severities = []string{string(configs.Info), string(configs.Warning), string(configs.Critical)}
+
+// parseAlertQuery checks the query string of /api/v1/alerts. A parameter
+// it does not know is an error rather than ignored: a mistyped filter
+// would otherwise widen the list to every alert.
+func parseAlertQuery(raw string) (store.AlertQuery, error) {
+	var q store.AlertQuery
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return q, fmt.Errorf("query string: %v", err)
+	}
+	if err := onlyParams(vals, alertParams); err != nil {
+		return q, err
+	}
+	for _, p := range []struct {
+		name string
+		dst  *string
+	}{{"state", &q.State}, {"office", &q.Office}, {"device", &q.Device}, {"plan", &q.Plan},
+		{"category", &q.Category}, {"severity", &q.Severity}} {
+		if *p.dst, err = param(vals, p.name, false); err != nil {
+			return q, err
+		}
+	}
+	if q.State != "" && !slices.Contains(alertStates, q.State) {
+		return q, fmt.Errorf("state: %q is not an alert state; use open, acknowledged or resolved", q.State)
+	}
+	if q.Device != "" {
+		if err := telemetry.ValidateDeviceID(q.Device); err != nil {
+			return q, fmt.Errorf("device: %s", strings.TrimPrefix(err.Error(), "telemetry: "))
+		}
+	}
+	if q.Category != "" && !slices.Contains(configs.Categories(), q.Category) {
+		return q, fmt.Errorf("category: %q is not a category; use one of %s", q.Category, strings.Join(configs.Categories(), ", "))
+	}
+	if q.Severity != "" && !slices.Contains(severities, q.Severity) {
+		return q, fmt.Errorf("severity: %q is not a severity; use one of %s", q.Severity, strings.Join(severities, ", "))
+	}
+	active, err := param(vals, "active", false)
+	if err != nil {
+		return q, err
+	}
+	switch active {
+	case "", "false":
+	case "true":
+		if q.State == store.Resolved {
+			return q, errors.New("active: true selects the alerts not resolved, but state is resolved; give one of them")
+		}
+		q.Active = true
+	default:
+		return q, fmt.Errorf("active: %q is not true or false", active)
+	}
+	if q.From, _, err = timeParam(vals, "from", false); err != nil {
+		return q, err
+	}
+	if q.To, _, err = timeParam(vals, "to", false); err != nil {
+		return q, err
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
+		return q, fmt.Errorf("from: %s is after to %s", q.From.Format(time.RFC3339Nano), q.To.Format(time.RFC3339Nano))
+	}
+	q.Limit, err = limitParam(vals)
+	return q, err
+}
+
+// limitParam returns ?limit=, 0 when it is absent.
+func limitParam(vals url.Values) (int, error) {
+	limit, err := param(vals, "limit", false)
+	if err != nil || limit == "" {
+		return 0, err
+	}
+	n, err := strconv.Atoi(limit)
+	if err != nil || n < 1 || n > store.MaxLimit {
+		return 0, fmt.Errorf("limit: %q is not a whole number from 1 to %d", limit, store.MaxLimit)
+	}
+	return n, nil
+}
+
+// onlyParams fails on the first parameter, in name order, that is not
+// one of known.
+func onlyParams(vals url.Values, known []string) error {
+	for _, name := range slices.Sorted(maps.Keys(vals)) {
+		if !slices.Contains(known, name) {
+			return fmt.Errorf("%s: not a parameter here; use %s", name, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// cst is China Standard Time, in which plans count their years.
+var cst = time.FixedZone("CST", 8*3600)
+
+// parseComplianceQuery checks the query string of /api/v1/compliance:
+// district is required, year defaults to now's year in CST.
+func parseComplianceQuery(raw string, now time.Time) (district string, year int, err error) {
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return "", 0, fmt.Errorf("query string: %v", err)
+	}
+	if err := onlyParams(vals, []string{"district", "year"}); err != nil {
+		return "", 0, err
+	}
+	if district, err = param(vals, "district", true); err != nil {
+		return "", 0, err
+	}
+	y, err := param(vals, "year", false)
+	if err != nil {
+		return "", 0, err
+	}
+	if y == "" {
+		return district, now.In(cst).Year(), nil
+	}
+	if year, err = strconv.Atoi(y); err != nil || year < 2000 || year > 2100 {
+		return "", 0, fmt.Errorf("year: %q is not a year from 2000 to 2100", y)
+	}
+	return district, year, nil
 }

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/xiuhua/xiuhua/cloud/registry"
 	"github.com/xiuhua/xiuhua/cloud/store"
+	"github.com/xiuhua/xiuhua/configs"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -29,7 +31,9 @@ type Lifecycle interface {
 
 // Compliance reports how a district stands against its plans in a year;
 // the result is served as JSON. An error wrapping ErrBadRequest is the
-// caller's (an unknown district, a year with no plan).
+// caller's (an unknown district, a year with no plan): it is a 400 whose
+// message is the error's text after "bad request: ", which should name
+// the parameter ("district: ...").
 type Compliance func(ctx context.Context, district string, year int) (any, error)
 
 // ErrBadRequest marks errors of Compliance that are the caller's.
@@ -57,25 +61,31 @@ type Opts struct {
 	// Lifecycle serves POST /api/v1/alerts/{id}/ack and /resolve; nil
 	// answers them 503.
 	Lifecycle Lifecycle
-	// Plans is served at /api/v1/plans as JSON.
-	Plans any
+	// Plans are served at /api/v1/plans (see planBody); nil serves an
+	// empty list.
+	Plans []*configs.Plan
 	// Compliance serves /api/v1/compliance; nil answers 503.
 	Compliance Compliance
+	// Now is the clock that gives /api/v1/compliance its default year;
+	// nil means time.Now.
+	Now func() time.Time
 }
 
 type server struct {
 	src        Source
 	states     States
 	lifecycle  Lifecycle
-	plans      any
+	plans      []planBody
 	compliance Compliance
+	now        func() time.Time
 	health     func() error
 	log        *slog.Logger
 }
 
 // New returns the API's handler over src.
 func New(src Source, opts *Opts) http.Handler {
-	s := &server{src: src, states: noStates{}, health: func() error { return nil }, log: slog.New(slog.DiscardHandler)}
+	s := &server{src: src, states: noStates{}, plans: []planBody{}, now: time.Now,
+		health: func() error { return nil }, log: slog.New(slog.DiscardHandler)}
 	if opts != nil {
 		if opts.States != nil {
 			s.states = opts.States
@@ -86,7 +96,11 @@ func New(src Source, opts *Opts) http.Handler {
 		if opts.Logger != nil {
 			s.log = opts.Logger
 		}
-		s.lifecycle, s.plans, s.compliance = opts.Lifecycle, opts.Plans, opts.Compliance
+		if opts.Now != nil {
+			s.now = opts.Now
+		}
+		s.lifecycle, s.compliance = opts.Lifecycle, opts.Compliance
+		s.plans = plansBody(opts.Plans)
 	}
 	mux := http.NewServeMux()
 	route(mux, "/healthz", s.healthz)

@@ -20,7 +20,8 @@ const appendFill = 0.9
 
 // Append stores the batches in one write transaction (one fsync). A batch
 // with an invalid device id, a sequence number 0 or an empty or
-// 0-based condensed range fails the whole call and nothing is stored. A
+// 0-based condensed range fails the whole call with store.ErrInvalid and
+// nothing is stored. A
 // device's LastSeen becomes arrived unless it is already later, so that a
 // slow concurrent call cannot move it back.
 func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetry.Batch) ([]store.AppendResult, error) {
@@ -29,7 +30,7 @@ func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetr
 	}
 	for i, b := range batches {
 		if err := checkBatch(b); err != nil {
-			return nil, fmt.Errorf("bolt: append: batch %d: %w", i, err)
+			return nil, store.Invalid(fmt.Errorf("bolt: append: batch %d: %w", i, err))
 		}
 	}
 	results := make([]store.AppendResult, len(batches))

@@ -224,7 +224,22 @@ func (db *DB) tx(op string, run func(func(*bbolt.Tx) error) error, fn func(*bbol
 		err = store.ErrClosed
 	}
 	if err != nil {
-		return fmt.Errorf("bolt: %s: %w", op, err)
+		return classify(fmt.Errorf("bolt: %s: %w", op, err))
 	}
 	return nil
+}
+
+// classify marks the errors callers may retry (a lock not had in time)
+// and those about the data (a key or value bbolt cannot hold) with their
+// store kinds. Every other error (the disk, a corrupt file) is neither:
+// repeating the call would meet it again, and refusing the data would
+// blame the device for the collector's disk.
+func classify(err error) error {
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return store.Transient(err)
+	case errors.Is(err, bolterrors.ErrKeyTooLarge), errors.Is(err, bolterrors.ErrValueTooLarge), errors.Is(err, bolterrors.ErrKeyRequired):
+		return store.Invalid(err)
+	}
+	return err
 }

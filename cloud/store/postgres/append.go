@@ -26,7 +26,8 @@ import (
 // copied into readings with COPY, and the aggregates, rollups and device
 // rows are written in one pipelined round trip before the commit. A batch
 // with an invalid device id, a sequence number 0 or an empty or 0-based
-// condensed range fails the whole call and nothing is stored. A device's
+// condensed range fails the whole call with store.ErrInvalid and nothing
+// is stored. A device's
 // LastSeen becomes arrived unless it is already later, so that a slow
 // concurrent call cannot move it back.
 func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetry.Batch) ([]store.AppendResult, error) {
@@ -35,7 +36,7 @@ func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetr
 	}
 	for i, b := range batches {
 		if err := checkBatch(b); err != nil {
-			return nil, fmt.Errorf("postgres: append: batch %d: %w", i, err)
+			return nil, store.Invalid(fmt.Errorf("postgres: append: batch %d: %w", i, err))
 		}
 	}
 	if len(batches) == 0 {

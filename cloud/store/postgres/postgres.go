@@ -4,11 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"slices"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xiuhua/xiuhua/cloud/store"
@@ -132,12 +138,54 @@ func (db *DB) check(ctx context.Context, op string) error {
 }
 
 // fail wraps err for op; an error caused by a concurrent Close becomes
-// store.ErrClosed.
+// store.ErrClosed, and the others are marked with their store kinds (see
+// classify).
 func (db *DB) fail(op string, err error) error {
 	if db.closed.Load() {
 		return fmt.Errorf("postgres: %s: %w (%w)", op, store.ErrClosed, err)
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	return classify(fmt.Errorf("postgres: %s: %w", op, err))
+}
+
+// SQLSTATE codes (PostgreSQL Appendix A) of failures that pass when the
+// transaction is run again.
+var transientCodes = []string{
+	"40001", // serialization_failure
+	"40P01", // deadlock_detected
+	"55P03", // lock_not_available
+	"57P01", // admin_shutdown: the server is stopping, or the backend was terminated
+	"57P02", // crash_shutdown
+	"57P03", // cannot_connect_now: the server is starting
+	"53300", // too_many_connections
+}
+
+// classify marks err with store.ErrTransient when running the call again
+// may succeed (a lost or refused connection, SQLSTATE class 08, the codes
+// of transientCodes) and with store.ErrInvalid when the server refused
+// the data (class 22, data exception). A context's end is neither: the
+// caller gave up.
+func classify(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08") || slices.Contains(transientCodes, pgErr.Code):
+			return store.Transient(err)
+		case strings.HasPrefix(pgErr.Code, "22"):
+			return store.Invalid(err)
+		}
+		return err
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	if pgconn.SafeToRetry(err) || errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
+		return store.Transient(err)
+	}
+	return err
 }
 
 // inTx runs fn in a read-committed transaction and commits it.

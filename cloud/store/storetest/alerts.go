@@ -39,7 +39,7 @@ func fullAlert() store.Alert {
 		Opened: t0.Add(-time.Hour).In(cst), Resolved: at(-time.Minute), Raised: t0.Add(-time.Hour + 1500*time.Millisecond),
 		Retrospective: true, AckedAt: at(-50 * time.Minute), AckedBy: "li.wei", ResolvedBy: "auto",
 		Escalation: 2, Escalated: []string{"district-duty", "city-operations"}, EscalatedAt: at(-55 * time.Minute),
-		Flaps: 3, Value: -0.375, Limit: 0.25, Unit: "m/h", Message: "water rising 0.375 m/h",
+		Flaps: 3, Reopened: at(-45 * time.Minute), Value: -0.375, Limit: 0.25, Unit: "m/h", Message: "water rising 0.375 m/h",
 	}
 }
 
@@ -218,11 +218,12 @@ func alertIDs(as []store.Alert) []string {
 // like a nil one.
 func sameAlert(a, b store.Alert) bool {
 	if !a.Opened.Equal(b.Opened) || !a.Raised.Equal(b.Raised) || !sameTime(a.Resolved, b.Resolved) ||
-		!sameTime(a.AckedAt, b.AckedAt) || !sameTime(a.EscalatedAt, b.EscalatedAt) || !slices.Equal(a.Escalated, b.Escalated) {
+		!sameTime(a.AckedAt, b.AckedAt) || !sameTime(a.EscalatedAt, b.EscalatedAt) || !sameTime(a.Reopened, b.Reopened) ||
+		!slices.Equal(a.Escalated, b.Escalated) {
 		return false
 	}
 	for _, x := range []*store.Alert{&a, &b} {
-		x.Opened, x.Raised, x.Resolved, x.AckedAt, x.EscalatedAt, x.Escalated = time.Time{}, time.Time{}, nil, nil, nil, nil
+		x.Opened, x.Raised, x.Resolved, x.AckedAt, x.EscalatedAt, x.Reopened, x.Escalated = time.Time{}, time.Time{}, nil, nil, nil, nil, nil
 	}
 	return reflect.DeepEqual(a, b)
 }

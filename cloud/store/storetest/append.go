@@ -135,14 +135,16 @@ func testInvalid(t *testing.T, open opener) {
 		{"condensed range reversed", []telemetry.Batch{condensed(2, 1)}},
 	}
 	for _, tc := range tests {
-		if res, err := s.Append(context.Background(), t0, tc.batches...); err == nil {
-			t.Errorf("%s: Append = %+v, want an error", tc.name, res)
+		res, err := s.Append(context.Background(), t0, tc.batches...)
+		if !errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrTransient) {
+			t.Errorf("%s: Append = %+v, %v; want an error matching store.ErrInvalid only", tc.name, res, err)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.Append(ctx, t0, batch("ok", 1)); !errors.Is(err, context.Canceled) {
-		t.Errorf("Append with a cancelled context: %v, want context.Canceled", err)
+	_, err := s.Append(ctx, t0, batch("ok", 1))
+	if !errors.Is(err, context.Canceled) || errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrTransient) {
+		t.Errorf("Append with a cancelled context: %v, want context.Canceled, neither invalid nor transient", err)
 	}
 	if ds := devicesOK(t, s); len(ds) != 0 {
 		t.Errorf("failed appends stored devices %v", ds)

@@ -17,7 +17,12 @@
 // and limit), the notification outbox (idempotent Enqueue, Due's order,
 // Settle, Notifications' filters), behaviour after Close, persistence
 // across a reopen and concurrent appends and enqueues, each with exact
-// counts.
+// counts; and the corners of the contract a backend could otherwise
+// settle its own way: time precision (records to the millisecond, alerts
+// exactly, other times to the millisecond at least), the kinds of errors
+// (store.ErrInvalid for refused data), Due without a limit, Enqueue's
+// defaults, Rollups of every quantity, and rollups of a condensed block
+// that overlaps raw records.
 //
 // The suite assumes nothing of a backend beyond the store.Store contract:
 // times are compared with Equal, the names the rollup, alert and

@@ -54,6 +54,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Closed", testClosed},
 		{"Reopen", testReopen},
 		{"Concurrent", testConcurrent},
+		{"Precision", testPrecision},
+		{"DueNoLimit", testDueNoLimit},
+		{"EnqueueDefaults", testEnqueueDefaults},
+		{"RollupAnyQuantity", testRollupAnyQuantity},
+		{"RollupOverlap", testRollupOverlap},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open) })
