@@ -90,7 +90,7 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(&faulty{Playback: playback(t, tt.ops), failAt: tt.failAt}, tt.opts)
+			_, err := New(&faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}, tt.opts)
 			if err == nil {
 				t.Fatal("New succeeded")
 			}
@@ -126,7 +126,7 @@ func TestSenseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bus := &faulty{Playback: playback(t, newOps(0x58, nil, 0x2c, 0), tt.ops), failAt: tt.failAt}
+			bus := &faulty{Playback: playback(t, newOps(0x58, nil, 0x2c, 0), tt.ops), FailAt: tt.failAt}
 			d, _ := newTest(t, bus, nil)
 			_, err := d.Sense(context.Background())
 			if err == nil || tt.is != nil && !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.says) {

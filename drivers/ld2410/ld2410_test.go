@@ -159,13 +159,13 @@ func TestReadGivesUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &stream{data: tt.data}
+			s := &stream{Data: tt.data}
 			_, err := devOn(s).Read()
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Read = %v, want %v", err, tt.want)
 			}
-			if max := DefaultMaxSkip + maxFrame; s.pos > max {
-				t.Errorf("read %d bytes before giving up, want ≤ %d", s.pos, max)
+			if max := DefaultMaxSkip + maxFrame; s.Pos > max {
+				t.Errorf("read %d bytes before giving up, want ≤ %d", s.Pos, max)
 			}
 		})
 	}
@@ -180,7 +180,7 @@ type flushConn struct {
 func (c *flushConn) ResetInputBuffer() error { c.flushes++; return nil }
 
 func TestReadFlushesInput(t *testing.T) {
-	c := &flushConn{stream: stream{data: cat(ackEnable, ackFirmware, ackEnd, repMoving)}}
+	c := &flushConn{stream: stream{Data: cat(ackEnable, ackFirmware, ackEnd, repMoving)}}
 	d, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -94,15 +94,15 @@ func TestReadGivesUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &stream{data: tt.data}
+			s := &stream{Data: tt.data}
 			d := devOn(s, Active)
 			_, err := d.Read()
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Read = %v, want %v", err, tt.want)
 			}
 			// The bound: MaxSkip bytes, plus at most one frame being looked at.
-			if max := DefaultMaxSkip + FrameSize; s.pos > max {
-				t.Errorf("read %d bytes before giving up, want ≤ %d", s.pos, max)
+			if max := DefaultMaxSkip + FrameSize; s.Pos > max {
+				t.Errorf("read %d bytes before giving up, want ≤ %d", s.Pos, max)
 			}
 		})
 	}
@@ -115,7 +115,7 @@ func TestMaxSkip(t *testing.T) {
 		ok      bool
 	}{{0, true}, {40, true}, {39, false}}
 	for _, tt := range tests {
-		d := devOn(&stream{data: data}, Active)
+		d := devOn(&stream{Data: data}, Active)
 		d.maxSkip = tt.maxSkip
 		if tt.maxSkip == 0 {
 			d.maxSkip = DefaultMaxSkip
@@ -138,7 +138,7 @@ func (c *idleConn) Tx(w, r []byte) error {
 		c.quiet--
 		return timeoutErr{}
 	}
-	return c.tx(r)
+	return c.stream.Tx(w, r)
 }
 
 func TestReadIdleTimeouts(t *testing.T) {
@@ -154,7 +154,7 @@ func TestReadIdleTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := devOn(&idleConn{stream: stream{data: knownFrame}, quiet: tt.quiet}, tt.mode)
+			d := devOn(&idleConn{stream: stream{Data: knownFrame}, quiet: tt.quiet}, tt.mode)
 			f, err := d.Read()
 			if tt.ok && (err != nil || f != knownValues) {
 				t.Fatalf("Read = %+v, %v", f, err)
@@ -175,7 +175,7 @@ type flushConn struct {
 func (c *flushConn) ResetInputBuffer() error { c.flushes++; return nil }
 
 func TestReadFlushesInput(t *testing.T) {
-	c := &flushConn{stream: stream{data: cat(ackPassive, knownFrame)}}
+	c := &flushConn{stream: stream{Data: cat(ackPassive, knownFrame)}}
 	d, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)

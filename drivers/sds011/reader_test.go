@@ -95,14 +95,14 @@ func TestReadGivesUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &stream{data: tt.data}
+			s := &stream{Data: tt.data}
 			_, err := devOn(s, Active).Read()
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Read = %v, want %v", err, tt.want)
 			}
 			// The bound: MaxSkip bytes, plus at most one frame being looked at.
-			if max := DefaultMaxSkip + FrameSize; s.pos > max {
-				t.Errorf("read %d bytes before giving up, want ≤ %d", s.pos, max)
+			if max := DefaultMaxSkip + FrameSize; s.Pos > max {
+				t.Errorf("read %d bytes before giving up, want ≤ %d", s.Pos, max)
 			}
 		})
 	}
@@ -165,7 +165,7 @@ type flushConn struct {
 func (c *flushConn) ResetInputBuffer() error { c.flushes++; return nil }
 
 func TestReadFlushesInput(t *testing.T) {
-	c := &flushConn{stream: stream{data: cat(ackWork, ackQueryMode, ackPeriod0, ackFirmware, knownFrame)}}
+	c := &flushConn{stream: stream{Data: cat(ackWork, ackQueryMode, ackPeriod0, ackFirmware, knownFrame)}}
 	d, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bus := &faulty{Playback: playback(t, tt.ops), failAt: tt.failAt, err: errNACK}
+			bus := &faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}
 			_, err := newDev(bus, tt.opts, (&sleeps{}).sleep)
 			if err == nil {
 				t.Fatal("New succeeded")
@@ -139,7 +139,7 @@ func TestReadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &sleeps{}
-			d := devOn(&faulty{Playback: playback(t, tt.ops), failAt: tt.failAt, err: errNACK}, s)
+			d := devOn(&faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}, s)
 			_, err := d.Read(context.Background())
 			if !errors.Is(err, tt.is) {
 				t.Fatalf("Read = %v, want %v", err, tt.is)

@@ -159,7 +159,7 @@ func TestMeasureMajority(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := devOn(&stream{data: cat(tt.frames...)}, false)
+			d := devOn(&stream{Data: cat(tt.frames...)}, false)
 			m, err := d.Measure(tt.n)
 			if (err == nil) != tt.ok {
 				t.Fatalf("Measure = %+v, %v; want ok %v", m, err, tt.ok)
@@ -189,13 +189,13 @@ func TestReadGivesUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &stream{data: tt.data}
+			s := &stream{Data: tt.data}
 			_, err := devOn(s, false).Read()
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Read = %v, want %v", err, tt.want)
 			}
-			if max := DefaultMaxSkip + FrameSize; s.pos > max {
-				t.Errorf("read %d bytes before giving up, want ≤ %d", s.pos, max)
+			if max := DefaultMaxSkip + FrameSize; s.Pos > max {
+				t.Errorf("read %d bytes before giving up, want ≤ %d", s.Pos, max)
 			}
 		})
 	}
@@ -210,7 +210,7 @@ type flushConn struct {
 func (c *flushConn) ResetInputBuffer() error { c.flushes++; return nil }
 
 func TestMeasureFlushesInput(t *testing.T) {
-	c := &flushConn{stream: stream{data: cat(f1953, f1950, f1960)}}
+	c := &flushConn{stream: stream{Data: cat(f1953, f1950, f1960)}}
 	d, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,16 @@ import (
 	"periph.io/x/conn/v3/conntest"
 )
 
+// Port is a serial port for a test: a conn (a Playback, a Flaky, a
+// Stream) with the Close a sensor.Port needs, which it counts.
+type Port struct {
+	conn.Conn
+	Closes int
+}
+
+// Close implements sensor.Port: it counts, and closes nothing.
+func (p *Port) Close() error { p.Closes++; return nil }
+
 // Playback returns a UART conn that replays ops and fails the test at
 // cleanup unless every one of them was used.
 func Playback(t testing.TB, ops []conntest.IO) *conntest.Playback {
@@ -19,6 +29,16 @@ func Playback(t testing.TB, ops []conntest.IO) *conntest.Playback {
 		}
 	})
 	return p
+}
+
+// Reads turns chunks into the read operations a driver must make, in
+// order and of exactly those sizes.
+func Reads(chunks ...[]byte) []conntest.IO {
+	ops := make([]conntest.IO, len(chunks))
+	for i, c := range chunks {
+		ops[i] = conntest.IO{R: c}
+	}
+	return ops
 }
 
 // TimeoutError is what a UART conn's error wraps when bytes do not come,
@@ -50,4 +70,31 @@ func (f *Flaky) Tx(w, r []byte) error {
 		}
 	}
 	return f.Playback.Tx(w, r)
+}
+
+// Stream is a conn whose device sends Data and then falls silent: a read
+// that wants more than is left gets the rest and then times out, as a
+// UART read would. It ignores writes.
+type Stream struct {
+	Data []byte
+	Pos  int // how many bytes of Data were read
+}
+
+func (s *Stream) String() string      { return "stream" }
+func (s *Stream) Duplex() conn.Duplex { return conn.Full }
+
+// Consumed returns the bytes read so far.
+func (s *Stream) Consumed() []byte { return s.Data[:s.Pos] }
+
+// Tx implements conn.Conn.
+func (s *Stream) Tx(w, r []byte) error {
+	if len(r) == 0 {
+		return nil
+	}
+	if s.Pos+len(r) > len(s.Data) {
+		s.Pos = len(s.Data)
+		return TimeoutError{}
+	}
+	s.Pos += copy(r, s.Data[s.Pos:])
+	return nil
 }
