@@ -3,7 +3,6 @@ package door
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -58,8 +57,7 @@ type contact struct {
 	name string
 	dev  *Dev
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*contact)(nil)
@@ -75,12 +73,7 @@ func (c *contact) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close stops watching the input.
 func (c *contact) Close() error {
-	c.once.Do(func() {
-		if err := c.dev.Halt(); err != nil {
-			c.err = fmt.Errorf("sensor %q: close: %w", c.name, err)
-		}
-	})
-	return c.err
+	return c.closed.Do(c.name, c.dev.Halt)
 }
 
 func (c *contact) String() string { return c.name + " (" + c.dev.String() + ")" }

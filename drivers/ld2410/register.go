@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/physic"
@@ -61,8 +60,7 @@ type presence struct {
 	port sensor.Port
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*presence)(nil)
@@ -92,13 +90,7 @@ func (s *presence) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close closes the port. The radar has nothing to halt.
 func (s *presence) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.port.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.port.Close()) })
 }
 
 func (s *presence) String() string { return s.name + " (" + s.dev.String() + ")" }

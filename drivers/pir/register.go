@@ -3,7 +3,6 @@ package pir
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -62,8 +61,7 @@ type motion struct {
 	name string
 	dev  *Dev
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*motion)(nil)
@@ -79,12 +77,7 @@ func (m *motion) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close stops watching the input.
 func (m *motion) Close() error {
-	m.once.Do(func() {
-		if err := m.dev.Halt(); err != nil {
-			m.err = fmt.Errorf("sensor %q: close: %w", m.name, err)
-		}
-	})
-	return m.err
+	return m.closed.Do(m.name, m.dev.Halt)
 }
 
 func (m *motion) String() string { return m.name + " (" + m.dev.String() + ")" }

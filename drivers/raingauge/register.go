@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -75,8 +74,7 @@ type gauge struct {
 	dev  *Dev
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*gauge)(nil)
@@ -98,12 +96,7 @@ func (g *gauge) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close stops counting and turns the pin's edge detection off.
 func (g *gauge) Close() error {
-	g.once.Do(func() {
-		if err := g.dev.Halt(); err != nil {
-			g.err = fmt.Errorf("sensor %q: close: %w", g.name, err)
-		}
-	})
-	return g.err
+	return g.closed.Do(g.name, g.dev.Halt)
 }
 
 func (g *gauge) String() string { return g.name + " (" + g.dev.String() + ")" }

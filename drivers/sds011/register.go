@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
@@ -110,8 +109,7 @@ type dust struct {
 	now  func() time.Time
 	warm time.Time // readings before this are Warming
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*dust)(nil)
@@ -143,13 +141,7 @@ func (s *dust) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 // Close puts the chip to sleep and closes the port, even when the sleep
 // command fails.
 func (s *dust) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.port.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.port.Close()) })
 }
 
 func (s *dust) String() string { return s.name + " (" + s.dev.String() + ")" }

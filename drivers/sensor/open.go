@@ -2,6 +2,7 @@ package sensor
 
 import (
 	"fmt"
+	"sync"
 
 	"periph.io/x/conn/v3/i2c"
 )
@@ -33,4 +34,24 @@ func Choose[T any](v string, names []string, vals []T) (T, error) {
 	}
 	var zero T
 	return zero, fmt.Errorf("want one of %q", names)
+}
+
+// CloseOnce makes a registered sensor's Close idempotent, as Sensor
+// requires: the first Do runs close (halt the chip, release the port or
+// bus), and every Do returns what it returned, naming the sensor. The
+// zero value is ready to use.
+type CloseOnce struct {
+	once sync.Once
+	err  error
+}
+
+// Do runs close the first time it is called and returns its error,
+// wrapped as `sensor "<name>": close: …`, every time.
+func (c *CloseOnce) Do(name string, close func() error) error {
+	c.once.Do(func() {
+		if err := close(); err != nil {
+			c.err = fmt.Errorf("sensor %q: close: %w", name, err)
+		}
+	})
+	return c.err
 }

@@ -56,3 +56,21 @@ func TestLookupUnknownDriverNamesTheKnownOnes(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestCloseOnceRunsCloseOnceAndNamesTheSensor(t *testing.T) {
+	var c sensor.CloseOnce
+	calls := 0
+	fail := func() error { calls++; return errors.New("bus gone") }
+	for range 2 {
+		if err := c.Do("accel", fail); err == nil || err.Error() != `sensor "accel": close: bus gone` {
+			t.Errorf("Do = %v", err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("close ran %d times, want once", calls)
+	}
+	var ok sensor.CloseOnce
+	if err := ok.Do("accel", func() error { return nil }); err != nil {
+		t.Errorf("Do of a clean close = %v", err)
+	}
+}

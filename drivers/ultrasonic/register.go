@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/physic"
@@ -168,8 +167,7 @@ type level struct {
 	cfg  config
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*level)(nil)
@@ -203,13 +201,7 @@ func (s *level) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close closes the port. The boards have nothing to halt.
 func (s *level) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.port.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.port.Close()) })
 }
 
 func (s *level) String() string { return s.name + " (" + s.dev.String() + ")" }
