@@ -2,7 +2,6 @@ package door
 
 import (
 	"context"
-	"fmt"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -15,20 +14,9 @@ func init() { sensor.Register("door", open) }
 
 // open is the registry factory; see the package doc for the params.
 func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	o, err := parseParams(spec)
+	dev, err := gpioin.Open(ctx, spec, env, parseParams, New)
 	if err != nil {
 		return nil, err
-	}
-	pin, err := spec.Pin(env, "input") // its errors name the sensor and the role
-	if err != nil {
-		return nil, err
-	}
-	dev, err := New(pin, &o)
-	if err != nil {
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
 	return &contact{name: spec.Name, dev: dev}, nil
 }
