@@ -9,6 +9,7 @@ import (
 	"periph.io/x/conn/v3/conntest"
 	"periph.io/x/conn/v3/physic"
 
+	"github.com/xiuhua/xiuhua/drivers/framing"
 	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
@@ -101,5 +102,5 @@ type stream = sensortest.Stream
 
 // devOn returns a Dev on c as New leaves it, without New's traffic.
 func devOn(c conn.Conn) *Dev {
-	return &Dev{c: c, maxRange: DefaultMaxRange, maxSkip: DefaultMaxSkip}
+	return &Dev{c: c, maxRange: DefaultMaxRange, maxSkip: DefaultMaxSkip, rx: framing.Rx{Buf: make([]byte, maxFrame)}}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"periph.io/x/conn/v3/conntest"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 func TestNew(t *testing.T) {
@@ -77,7 +79,7 @@ func TestNewErrors(t *testing.T) {
 				t.Fatal("New succeeded")
 			}
 			if _, ok := tt.want.(timeoutErr); ok {
-				if !isTimeout(err) {
+				if !framing.IsTimeout(err) {
 					t.Errorf("New = %v, want a timeout", err)
 				}
 			} else if tt.want != nil && !errors.Is(err, tt.want) {
@@ -139,7 +141,7 @@ func TestReadTimeouts(t *testing.T) {
 		if tt.ok && (err != nil || r != wantMoving) {
 			t.Errorf("%d timeouts: Read = %+v, %v", tt.quiet, r, err)
 		}
-		if !tt.ok && !isTimeout(err) {
+		if !tt.ok && !framing.IsTimeout(err) {
 			t.Errorf("%d timeouts: Read = %v, want a timeout", tt.quiet, err)
 		}
 	}
@@ -185,7 +187,7 @@ func TestReadFlushesInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.buf[0], d.n = 0xf4, 1
+	d.rx.Buf[0], d.rx.N = 0xf4, 1
 	if r, err := d.Read(); err != nil || r != wantMoving {
 		t.Fatalf("Read = %+v, %v", r, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
 
+	"github.com/xiuhua/xiuhua/drivers/framing"
 	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
@@ -53,5 +54,5 @@ type stream = sensortest.Stream
 
 // devOn returns a Dev on c as New leaves it, without New's traffic.
 func devOn(c conn.Conn, m Mode) *Dev {
-	return &Dev{c: c, mode: m, maxSkip: DefaultMaxSkip}
+	return &Dev{c: c, mode: m, maxSkip: DefaultMaxSkip, rx: framing.Rx{Buf: make([]byte, FrameSize)}}
 }

@@ -9,6 +9,7 @@ import (
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
 
+	"github.com/xiuhua/xiuhua/drivers/framing"
 	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
@@ -95,5 +96,5 @@ func (c *stepClock) now() time.Time {
 // a clock that moves a second per look.
 func devOn(c conn.Conn, m Mode) *Dev {
 	clk := &stepClock{t: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}
-	return &Dev{c: c, mode: m, maxSkip: DefaultMaxSkip, now: clk.now}
+	return &Dev{c: c, mode: m, maxSkip: DefaultMaxSkip, now: clk.now, rx: framing.Rx{Buf: make([]byte, FrameSize)}}
 }

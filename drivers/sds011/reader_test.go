@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"periph.io/x/conn/v3/conntest"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 // TestReadStreams replays active-mode byte streams with the exact reads
@@ -136,7 +138,7 @@ func TestReadTimeouts(t *testing.T) {
 			if tt.ok && (err != nil || f != knownValues) {
 				t.Fatalf("Read = %+v, %v", f, err)
 			}
-			if !tt.ok && !isTimeout(err) {
+			if !tt.ok && !framing.IsTimeout(err) {
 				t.Fatalf("Read = %v, want a timeout", err)
 			}
 		})
@@ -171,7 +173,7 @@ func TestReadFlushesInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A byte left over from an earlier, failed read is stale too.
-	d.buf[0], d.n = 0xaa, 1
+	d.rx.Buf[0], d.rx.N = 0xaa, 1
 	if _, err := d.Read(); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package ultrasonic
 
 import (
 	"bytes"
-	"errors"
 	"slices"
 	"testing"
 
@@ -10,6 +9,7 @@ import (
 	"periph.io/x/conn/v3/conntest"
 	"periph.io/x/conn/v3/physic"
 
+	"github.com/xiuhua/xiuhua/drivers/framing"
 	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
@@ -58,16 +58,9 @@ type stream = sensortest.Stream
 
 // devOn returns a Dev on c as New leaves it for opts, without New's probe.
 func devOn(c conn.Conn, trigger bool) *Dev {
-	d := &Dev{c: c, min: DefaultMin, max: DefaultMax, maxSkip: DefaultMaxSkip}
+	d := &Dev{c: c, min: DefaultMin, max: DefaultMax, maxSkip: DefaultMaxSkip, rx: framing.Rx{Buf: make([]byte, FrameSize)}}
 	if trigger {
 		d.trigger = trig
 	}
 	return d
-}
-
-// isTimeout reports whether err says a read ran out of time, in the way
-// net and drivers/tty errors do.
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
 }

@@ -6,6 +6,8 @@ import (
 
 	"periph.io/x/conn/v3/conntest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 func TestNew(t *testing.T) {
@@ -59,7 +61,7 @@ func TestNewErrors(t *testing.T) {
 				t.Fatal("New succeeded")
 			}
 			if _, ok := tt.want.(timeoutErr); ok {
-				if !isTimeout(err) {
+				if !framing.IsTimeout(err) {
 					t.Errorf("New = %v, want a timeout", err)
 				}
 			} else if tt.want != nil && !errors.Is(err, tt.want) {
@@ -164,7 +166,7 @@ func TestMeasureMajority(t *testing.T) {
 			if (err == nil) != tt.ok {
 				t.Fatalf("Measure = %+v, %v; want ok %v", m, err, tt.ok)
 			}
-			if !tt.ok && !isTimeout(err) {
+			if !tt.ok && !framing.IsTimeout(err) {
 				t.Errorf("Measure = %v, want the timeout", err)
 			}
 			if tt.ok && m.Echoes != len(tt.frames) {
@@ -215,7 +217,7 @@ func TestMeasureFlushesInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.buf[0], d.n = 0xff, 1
+	d.rx.Buf[0], d.rx.N = 0xff, 1
 	if v, err := d.Read(); err != nil || v != 1950*mm {
 		t.Fatalf("Read = %v, %v", v, err)
 	}
