@@ -2,12 +2,13 @@ package pms5003
 
 import (
 	"bytes"
-	"errors"
 	"testing"
 
+	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
 
 	"github.com/xiuhua/xiuhua/drivers/framing"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 // TestReadStreams replays active-mode byte streams with the exact reads
@@ -85,29 +86,13 @@ func TestReadStreams(t *testing.T) {
 func TestReadGivesUp(t *testing.T) {
 	bad := bytes.Clone(knownFrame)
 	bad[31]++
-	tests := []struct {
-		name string
-		data []byte
-		want error
-	}{
-		{"zeros", make([]byte, 4096), ErrNoFrame},
-		{"starts without a length", bytes.Repeat([]byte{0x42, 0x4d, 0x42, 0x4d, 0xff}, 500), ErrNoFrame},
-		{"only corrupted frames", bytes.Repeat(bad, 100), ErrChecksum},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &stream{Data: tt.data}
-			d := devOn(s, Active)
-			_, err := d.Read()
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("Read = %v, want %v", err, tt.want)
-			}
-			// The bound: MaxSkip bytes, plus at most one frame being looked at.
-			if max := DefaultMaxSkip + FrameSize; s.Pos > max {
-				t.Errorf("read %d bytes before giving up, want ≤ %d", s.Pos, max)
-			}
-		})
-	}
+	// The bound: MaxSkip bytes, plus at most one frame being looked at.
+	read := func(c conn.Conn) error { _, err := devOn(c, Active).Read(); return err }
+	sensortest.RunGiveUpCases(t, DefaultMaxSkip+FrameSize, read, []sensortest.GiveUpCase{
+		{Name: "zeros", Data: make([]byte, 4096), Want: ErrNoFrame},
+		{Name: "starts without a length", Data: bytes.Repeat([]byte{0x42, 0x4d, 0x42, 0x4d, 0xff}, 500), Want: ErrNoFrame},
+		{Name: "only corrupted frames", Data: bytes.Repeat(bad, 100), Want: ErrChecksum},
+	})
 }
 
 func TestMaxSkip(t *testing.T) {
@@ -169,15 +154,10 @@ func TestReadIdleTimeouts(t *testing.T) {
 }
 
 // flushConn records input flushes.
-type flushConn struct {
-	stream
-	flushes int
-}
-
-func (c *flushConn) ResetInputBuffer() error { c.flushes++; return nil }
+type flushConn = sensortest.FlushStream
 
 func TestReadFlushesInput(t *testing.T) {
-	c := &flushConn{stream: stream{Data: cat(ackPassive, knownFrame)}}
+	c := &flushConn{Stream: stream{Data: cat(ackPassive, knownFrame)}}
 	d, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +167,7 @@ func TestReadFlushesInput(t *testing.T) {
 	if _, err := d.Read(); err != nil {
 		t.Fatal(err)
 	}
-	if c.flushes != 2 {
-		t.Errorf("flushed %d times, want once in New and once in Read", c.flushes)
+	if c.Flushes != 2 {
+		t.Errorf("flushed %d times, want once in New and once in Read", c.Flushes)
 	}
 }

@@ -1,6 +1,7 @@
 package sensortest
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -97,4 +98,40 @@ func (s *Stream) Tx(w, r []byte) error {
 	}
 	s.Pos += copy(r, s.Data[s.Pos:])
 	return nil
+}
+
+// FlushStream is a Stream on a port that can discard its input, as
+// drivers/tty's can. It counts the calls and discards nothing, so that a
+// test sees what the driver reads after a flush.
+type FlushStream struct {
+	Stream
+	Flushes int
+}
+
+// ResetInputBuffer counts a flush.
+func (s *FlushStream) ResetInputBuffer() error { s.Flushes++; return nil }
+
+// GiveUpCase is a byte stream in which a reader finds no frame it wants.
+type GiveUpCase struct {
+	Name string
+	Data []byte
+	Want error // what the read's error must wrap
+}
+
+// RunGiveUpCases runs each case as a subtest: read, on a Stream of the
+// case's data, must fail with the case's error having read at most max
+// bytes (the reader's skip budget and the frame it was looking at).
+func RunGiveUpCases(t *testing.T, max int, read func(conn.Conn) error, cases []GiveUpCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			s := &Stream{Data: c.Data}
+			if err := read(s); !errors.Is(err, c.Want) {
+				t.Fatalf("Read = %v, want %v", err, c.Want)
+			}
+			if s.Pos > max {
+				t.Errorf("read %d bytes before giving up, want ≤ %d", s.Pos, max)
+			}
+		})
+	}
 }
