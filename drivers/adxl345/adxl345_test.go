@@ -103,15 +103,7 @@ func TestNewErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(&faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}, tt.opts)
-			if err == nil {
-				t.Fatal("New succeeded")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("New = %v, want %v", err, tt.is)
-			}
-			if !strings.HasPrefix(err.Error(), "adxl345: ") || !strings.Contains(err.Error(), tt.says) {
-				t.Errorf("New = %q, want adxl345: … %s", err, tt.says)
-			}
+			sensortest.CheckErr(t, "New", err, tt.is, "adxl345: ", tt.says)
 		})
 	}
 }

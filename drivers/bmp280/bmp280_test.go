@@ -10,6 +10,8 @@ import (
 
 	"periph.io/x/conn/v3/i2c/i2ctest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 func TestBMP280(t *testing.T) {
@@ -91,15 +93,7 @@ func TestNewErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(&faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}, tt.opts)
-			if err == nil {
-				t.Fatal("New succeeded")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("New = %v, want %v", err, tt.is)
-			}
-			if !strings.HasPrefix(err.Error(), "bmp280: ") || !strings.Contains(err.Error(), tt.says) {
-				t.Errorf("New = %q, want bmp280: … %s", err, tt.says)
-			}
+			sensortest.CheckErr(t, "New", err, tt.is, "bmp280: ", tt.says)
 		})
 	}
 }

@@ -122,15 +122,7 @@ func TestNewErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := newDev(&faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}, tt.opts, func(time.Duration) {})
-			if err == nil {
-				t.Fatal("New succeeded")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("New = %v, want %v", err, tt.is)
-			}
-			if !strings.HasPrefix(err.Error(), "mpu6050: ") || !strings.Contains(err.Error(), tt.says) {
-				t.Errorf("New = %q, want mpu6050: … %s", err, tt.says)
-			}
+			sensortest.CheckErr(t, "New", err, tt.is, "mpu6050: ", tt.says)
 		})
 	}
 }

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"periph.io/x/conn/v3/i2c/i2ctest"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 const ms = time.Millisecond
@@ -70,15 +71,7 @@ func TestNewErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			bus := &faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}
 			_, err := newDev(bus, tt.opts, (&sleeps{}).sleep)
-			if err == nil {
-				t.Fatal("New succeeded")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("New = %v, want %v", err, tt.is)
-			}
-			if !strings.HasPrefix(err.Error(), "sps30: ") || !strings.Contains(err.Error(), tt.says) {
-				t.Errorf("New = %q, want sps30: … %s", err, tt.says)
-			}
+			sensortest.CheckErr(t, "New", err, tt.is, "sps30: ", tt.says)
 		})
 	}
 }

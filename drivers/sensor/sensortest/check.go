@@ -185,3 +185,19 @@ func within(d float64) string {
 	}
 	return fmt.Sprintf(" ± %g", d)
 }
+
+// CheckErr checks the error of a call that must fail (what names the
+// call in messages): it wraps is, unless is is nil, and its text starts
+// with the driver's prefix (e.g. "bmp280: ") and mentions says.
+func CheckErr(t testing.TB, what string, err, is error, prefix, says string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s succeeded", what)
+	}
+	if is != nil && !errors.Is(err, is) {
+		t.Errorf("%s = %v, want %v", what, err, is)
+	}
+	if !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), says) {
+		t.Errorf("%s = %q, want %s… %s", what, err, prefix, says)
+	}
+}
