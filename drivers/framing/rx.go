@@ -2,6 +2,7 @@ package framing
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -53,6 +54,18 @@ func (r *Rx) Fill(c conn.Conn, n int, wait func(error) bool) error {
 		return err
 	}
 	return nil
+}
+
+// SitOut returns a wait for Fill that sits out up to *n read timeouts
+// while ctx lasts, counting them down; with a nil n it sits out none.
+func SitOut(ctx context.Context, n *int) func(error) bool {
+	return func(err error) bool {
+		if n == nil || *n <= 0 || !IsTimeout(err) || ctx.Err() != nil {
+			return false
+		}
+		*n--
+		return true
+	}
 }
 
 // Drop consumes k bytes.

@@ -1,6 +1,7 @@
 package framing
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -150,5 +151,25 @@ func TestHunt(t *testing.T) {
 func TestIsTimeout(t *testing.T) {
 	if !IsTimeout(fmt.Errorf("tty: read /dev/ttyS0: %w", timeout{})) || IsTimeout(errors.New("EOF")) || IsTimeout(nil) {
 		t.Error("IsTimeout")
+	}
+}
+
+func TestSitOut(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	idle := 2
+	wait := SitOut(ctx, &idle)
+	if wait(errors.New("EOF")) || idle != 2 {
+		t.Errorf("sat out a read error that is no timeout (%d left)", idle)
+	}
+	if !wait(timeout{}) || !wait(timeout{}) || wait(timeout{}) || idle != 0 {
+		t.Errorf("want two timeouts sat out and the third not, %d left", idle)
+	}
+	idle = 1
+	cancel()
+	if wait(timeout{}) || idle != 1 {
+		t.Errorf("sat out a timeout after ctx ended (%d left)", idle)
+	}
+	if SitOut(context.Background(), nil)(timeout{}) {
+		t.Error("a nil count sat out a timeout")
 	}
 }

@@ -37,18 +37,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	if err := checkParams(spec.Params); err != nil {
 		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
-	s := spec.Serial
-	if s.Baud == 0 {
-		s.Baud = DefaultBaud
-	}
-	port, err := env.OpenSerial(s)
+	dev, port, err := sensor.OpenSerial(spec, env, "ld2410", DefaultBaud, func(port sensor.Port) (*Dev, error) { return New(port, nil) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: ld2410: open %s: %w", spec.Name, s.Port, err)
-	}
-	dev, err := New(port, nil)
-	if err != nil {
-		port.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &presence{name: spec.Name, dev: dev, port: port, now: time.Now}, nil
 }

@@ -76,14 +76,7 @@ func (d *Dev) next(ctx context.Context, keep func(f []byte) bool, idle int) ([]b
 // nothing is buffered, it sits out up to *idle read timeouts, counting
 // them down.
 func (d *Dev) fill(ctx context.Context, n int, idle *int) error {
-	err := d.rx.Fill(d.c, n, func(err error) bool {
-		if idle == nil || *idle == 0 || !framing.IsTimeout(err) || ctx.Err() != nil {
-			return false
-		}
-		*idle--
-		return true
-	})
-	if err != nil {
+	if err := d.rx.Fill(d.c, n, framing.SitOut(ctx, idle)); err != nil {
 		return fmt.Errorf("pms5003: read: %w", err)
 	}
 	return nil

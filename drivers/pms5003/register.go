@@ -35,18 +35,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	default:
 		return nil, fmt.Errorf("sensor %q: pms5003: param mode=%q: want %q or %q", spec.Name, v, "passive", "active")
 	}
-	s := spec.Serial
-	if s.Baud == 0 {
-		s.Baud = DefaultBaud
-	}
-	port, err := env.OpenSerial(s)
+	dev, port, err := sensor.OpenSerial(spec, env, "pms5003", DefaultBaud, func(port sensor.Port) (*Dev, error) { return New(port, &Opts{Mode: mode}) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: pms5003: open %s: %w", spec.Name, s.Port, err)
-	}
-	dev, err := New(port, &Opts{Mode: mode})
-	if err != nil {
-		port.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &dust{name: spec.Name, dev: dev, port: port, now: time.Now}, nil
 }

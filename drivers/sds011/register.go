@@ -84,18 +84,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	if err != nil {
 		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
-	s := spec.Serial
-	if s.Baud == 0 {
-		s.Baud = DefaultBaud
-	}
-	port, err := env.OpenSerial(s)
+	dev, port, err := sensor.OpenSerial(spec, env, "sds011", DefaultBaud, func(port sensor.Port) (*Dev, error) { return New(port, &o) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: sds011: open %s: %w", spec.Name, s.Port, err)
-	}
-	dev, err := New(port, &o)
-	if err != nil {
-		port.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	now := time.Now
 	return &dust{name: spec.Name, dev: dev, port: port, now: now, warm: now().Add(WarmUp)}, nil

@@ -143,18 +143,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	if err != nil {
 		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
-	s := spec.Serial
-	if s.Baud == 0 {
-		s.Baud = DefaultBaud
-	}
-	port, err := env.OpenSerial(s)
+	dev, port, err := sensor.OpenSerial(spec, env, "ultrasonic", DefaultBaud, func(port sensor.Port) (*Dev, error) { return New(port, &c.opts) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: ultrasonic: open %s: %w", spec.Name, s.Port, err)
-	}
-	dev, err := New(port, &c.opts)
-	if err != nil {
-		port.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &level{name: spec.Name, dev: dev, port: port, cfg: c, now: time.Now}, nil
 }
