@@ -11,6 +11,8 @@ import (
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/i2c/i2ctest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 const addr = 0x48
@@ -33,19 +35,10 @@ func conversion(hi, lo byte) []i2ctest.IO {
 	return []i2ctest.IO{opStart, opBusy, opReady, opResult(hi, lo)}
 }
 
+// playback returns a bus that replays ops and fails the test unless all
+// of them were used.
 func playback(t *testing.T, ops ...[]i2ctest.IO) *i2ctest.Playback {
-	t.Helper()
-	var all []i2ctest.IO
-	for _, o := range ops {
-		all = append(all, o...)
-	}
-	p := &i2ctest.Playback{Ops: all, DontPanic: true}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return p
+	return sensortest.I2CPlayback(t, ops...)
 }
 
 func TestRead(t *testing.T) {

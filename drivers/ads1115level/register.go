@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/i2c"
@@ -146,8 +145,7 @@ type level struct {
 	bus  i2c.BusCloser
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*level)(nil)
@@ -169,12 +167,7 @@ func (l *level) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close releases the bus handle.
 func (l *level) Close() error {
-	l.once.Do(func() {
-		if err := errors.Join(l.dev.Halt(), l.bus.Close()); err != nil {
-			l.err = fmt.Errorf("sensor %q: close: %w", l.name, err)
-		}
-	})
-	return l.err
+	return l.closed.Do(l.name, func() error { return errors.Join(l.dev.Halt(), l.bus.Close()) })
 }
 
 func (l *level) String() string { return l.name + " (" + l.dev.String() + ")" }

@@ -5,50 +5,23 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
-	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/i2c/i2ctest"
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// countingBus is a Playback that counts Close calls.
-type countingBus struct {
-	*i2ctest.Playback
-	closes int
-}
-
-func (b *countingBus) Close() error { b.closes++; return b.Playback.Close() }
-
-// env hands out one I2C bus and remembers which was asked for.
-type env struct {
-	bus   *countingBus
-	err   error
-	asked []string
-}
-
-func (e *env) OpenSerial(sensor.Serial) (sensor.Port, error) { return nil, errors.New("no serial") }
-func (e *env) Pin(string) (gpio.PinIO, error)                { return nil, errors.New("no pins") }
-func (e *env) OpenI2C(name string) (i2c.BusCloser, error) {
-	e.asked = append(e.asked, name)
-	if e.err != nil {
-		return nil, e.err
-	}
-	return e.bus, nil
-}
+// riverSpec is the config of the sensor under test, but for its params.
+var riverSpec = sensor.Spec{Name: "river", Driver: "ads1115level", I2C: sensor.I2C{Bus: "1", Addr: addr}}
 
 func openSensor(t *testing.T, params map[string]string, e sensor.Env) (sensor.Sensor, error) {
 	t.Helper()
-	f, err := sensor.Lookup("ads1115level")
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := sensor.Spec{Name: "river", Driver: "ads1115level", I2C: sensor.I2C{Bus: "1", Addr: addr}, Params: params}
-	return f(context.Background(), spec, e)
+	spec := riverSpec
+	spec.Params = params
+	return sensortest.Open(t, "ads1115level", spec, e)
 }
 
 func TestSensor(t *testing.T) {
@@ -70,41 +43,22 @@ func TestSensor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bus := &countingBus{Playback: playback(t, []i2ctest.IO{opProbe}, conversion(tt.hi, tt.lo))}
-			e := &env{bus: bus}
+			bus := &sensortest.Bus{Bus: playback(t, []i2ctest.IO{opProbe}, conversion(tt.hi, tt.lo))}
+			e := &sensortest.Env{Bus: bus}
 			s, err := openSensor(t, tt.params, e)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(e.asked) != 1 || e.asked[0] != "1" {
-				t.Errorf("opened buses %q, want [1]", e.asked)
+			if len(e.AskedI2C) != 1 || e.AskedI2C[0] != "1" {
+				t.Errorf("opened buses %q, want [1]", e.AskedI2C)
 			}
-			before := time.Now()
-			rs, err := s.Sense(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(rs) != 2 {
-				t.Fatalf("readings %+v", rs)
-			}
-			want := []telemetry.Reading{
-				{Sensor: "river", Quantity: tt.q, Value: tt.value, Quality: tt.qual, Time: rs[0].Time},
-				{Sensor: "river", Quantity: telemetry.LoopCurrent, Value: tt.mA, Quality: tt.qual, Time: rs[0].Time},
-			}
-			for i := range rs {
-				if rs[i] != want[i] {
-					t.Errorf("reading %d = %+v, want %+v", i, rs[i], want[i])
-				}
-			}
-			if rs[0].Time.Before(before) || rs[1].Time != rs[0].Time {
+			rs := sensortest.CheckSense(t, s, "river",
+				sensortest.Want{Quantity: tt.q, Value: tt.value, Quality: tt.qual},
+				sensortest.Want{Quantity: telemetry.LoopCurrent, Value: tt.mA, Quality: tt.qual})
+			if rs[1].Time != rs[0].Time {
 				t.Errorf("times %v, %v", rs[0].Time, rs[1].Time)
 			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Close(); err != nil || bus.closes != 1 {
-				t.Errorf("second Close = %v; bus closed %d times", err, bus.closes)
-			}
+			sensortest.CheckCloseOnce(t, s, func() int { return bus.Closes })
 		})
 	}
 }
@@ -136,63 +90,41 @@ func TestSensorErrors(t *testing.T) {
 		}
 		return m
 	}
-	tests := []struct {
-		name   string
-		params map[string]string
-		want   []string
-	}{
-		{"no low", map[string]string{"high": "10"}, []string{`sensor "river"`, "ads1115level", "param low is required", "4 mA"}},
-		{"no high", map[string]string{"low": "0"}, []string{"param high is required", "20 mA"}},
-		{"high equals low", lh("high", "0"), []string{`high="0"`, "other than low"}},
-		{"low not a number", lh("low", "zero"), []string{`low="zero"`, "a number"}},
-		{"NaN", lh("offset", "NaN"), []string{`offset="NaN"`}},
-		{"quantity", lh("quantity", "event_trapped"), []string{`quantity="event_trapped"`, "water_level", "distance"}},
-		{"loop current is not a value", lh("quantity", "loop_current"), []string{`quantity="loop_current"`}},
-		{"channel", lh("channel", "4"), []string{`channel="4"`, "0, 1, 2 or 3"}},
-		{"channel fraction", lh("channel", "1.5"), []string{`channel="1.5"`}},
-		{"shunt", lh("shunt_ohms", "0.5"), []string{`shunt_ohms="0.5"`, "1–1000"}},
-		{"shunt too big for any range", lh("shunt_ohms", "500"), []string{`shunt_ohms="500"`, "at most 279 Ω"}},
-		{"range", lh("range_v", "5"), []string{`range_v="5"`, "4.096"}},
-		{"rate", lh("rate", "100"), []string{`rate="100"`, "860"}},
-		{"scale", lh("scale", "0"), []string{`scale="0"`, "non-zero"}},
-		{"unknown", lh("span", "10"), []string{"unknown param span", "shunt_ohms"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := &env{bus: &countingBus{Playback: playback(t)}}
-			s, err := openSensor(t, tt.params, e)
-			if err == nil {
-				s.Close()
-				t.Fatal("factory succeeded")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %s", err, w)
-				}
-			}
-			if len(e.asked) != 0 {
-				t.Errorf("opened the bus for a bad config")
-			}
-		})
-	}
+	sensortest.RunErrorCases(t, "ads1115level", riverSpec, sensortest.NoChip, []sensortest.ErrorCase{
+		{Name: "no low", Params: map[string]string{"high": "10"}, Want: []string{`sensor "river"`, "ads1115level", "param low is required", "4 mA"}},
+		{Name: "no high", Params: map[string]string{"low": "0"}, Want: []string{"param high is required", "20 mA"}},
+		{Name: "high equals low", Params: lh("high", "0"), Want: []string{`high="0"`, "other than low"}},
+		{Name: "low not a number", Params: lh("low", "zero"), Want: []string{`low="zero"`, "a number"}},
+		{Name: "NaN", Params: lh("offset", "NaN"), Want: []string{`offset="NaN"`}},
+		{Name: "quantity", Params: lh("quantity", "event_trapped"), Want: []string{`quantity="event_trapped"`, "water_level", "distance"}},
+		{Name: "loop current is not a value", Params: lh("quantity", "loop_current"), Want: []string{`quantity="loop_current"`}},
+		{Name: "channel", Params: lh("channel", "4"), Want: []string{`channel="4"`, "0, 1, 2 or 3"}},
+		{Name: "channel fraction", Params: lh("channel", "1.5"), Want: []string{`channel="1.5"`}},
+		{Name: "shunt", Params: lh("shunt_ohms", "0.5"), Want: []string{`shunt_ohms="0.5"`, "1–1000"}},
+		{Name: "shunt too big for any range", Params: lh("shunt_ohms", "500"), Want: []string{`shunt_ohms="500"`, "at most 279 Ω"}},
+		{Name: "range", Params: lh("range_v", "5"), Want: []string{`range_v="5"`, "4.096"}},
+		{Name: "rate", Params: lh("rate", "100"), Want: []string{`rate="100"`, "860"}},
+		{Name: "scale", Params: lh("scale", "0"), Want: []string{`scale="0"`, "non-zero"}},
+		{Name: "unknown", Params: lh("span", "10"), Want: []string{"unknown param span", "shunt_ohms"}},
+	})
 }
 
 func TestSensorOpenErrors(t *testing.T) {
-	e := &env{err: errors.New("no /dev/i2c-1")}
+	e := &sensortest.Env{Err: errors.New("no /dev/i2c-1")}
 	if _, err := openSensor(t, map[string]string{"low": "0", "high": "1"}, e); err == nil || !strings.Contains(err.Error(), `sensor "river": ads1115level: open I2C bus "1": no /dev/i2c-1`) {
 		t.Errorf("bus fails: %v", err)
 	}
 	// Nobody answers the probe: the bus handle is closed again.
-	bus := &countingBus{Playback: &i2ctest.Playback{DontPanic: true}}
-	_, err := openSensor(t, map[string]string{"low": "0", "high": "1"}, &env{bus: bus})
-	if err == nil || !strings.Contains(err.Error(), `sensor "river": ads1115level: probe 0x48`) || bus.closes != 1 {
-		t.Errorf("absent chip: %v; bus closed %d times", err, bus.closes)
+	e = sensortest.NoChip()
+	_, err := openSensor(t, map[string]string{"low": "0", "high": "1"}, e)
+	if err == nil || !strings.Contains(err.Error(), `sensor "river": ads1115level: probe 0x48`) || e.Bus.(*sensortest.Bus).Closes != 1 {
+		t.Errorf("absent chip: %v; bus closed %d times", err, e.Bus.(*sensortest.Bus).Closes)
 	}
 }
 
 func TestSenseHonoursContext(t *testing.T) {
-	bus := &countingBus{Playback: playback(t, []i2ctest.IO{opProbe, opStart})}
-	s, err := openSensor(t, map[string]string{"low": "0", "high": "1"}, &env{bus: bus})
+	bus := &sensortest.Bus{Bus: playback(t, []i2ctest.IO{opProbe, opStart})}
+	s, err := openSensor(t, map[string]string{"low": "0", "high": "1"}, &sensortest.Env{Bus: bus})
 	if err != nil {
 		t.Fatal(err)
 	}

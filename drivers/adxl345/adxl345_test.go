@@ -8,6 +8,8 @@ import (
 
 	"periph.io/x/conn/v3/i2c/i2ctest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 func op(addr uint16, w []byte, r ...byte) i2ctest.IO { return i2ctest.IO{Addr: addr, W: w, R: r} }
@@ -26,37 +28,16 @@ func newOps(addr uint16, rate, format byte) []i2ctest.IO {
 // atRest is a lift car standing still: X +5, Y −10, Z +256 counts.
 var atRest = []byte{0x05, 0x00, 0xf6, 0xff, 0x00, 0x01}
 
+// playback returns a bus that replays ops and fails the test unless all
+// of them were used.
 func playback(t *testing.T, ops ...[]i2ctest.IO) *i2ctest.Playback {
-	t.Helper()
-	var all []i2ctest.IO
-	for _, o := range ops {
-		all = append(all, o...)
-	}
-	p := &i2ctest.Playback{Ops: all, DontPanic: true}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return p
+	return sensortest.I2CPlayback(t, ops...)
 }
 
-var errNACK = errors.New("i2c: remote I/O error (NACK)")
+var errNACK = sensortest.ErrNACK
 
-// faulty fails transaction number failAt (from 0) with errNACK and hands
-// the others to the Playback.
-type faulty struct {
-	*i2ctest.Playback
-	failAt, n int
-}
-
-func (f *faulty) Tx(addr uint16, w, r []byte) error {
-	f.n++
-	if f.n-1 == f.failAt {
-		return errNACK
-	}
-	return f.Playback.Tx(addr, w, r)
-}
+// faulty fails a transaction on cue: see sensortest.FaultyBus.
+type faulty = sensortest.FaultyBus
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
@@ -121,16 +102,8 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(&faulty{Playback: playback(t, tt.ops), failAt: tt.failAt}, tt.opts)
-			if err == nil {
-				t.Fatal("New succeeded")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("New = %v, want %v", err, tt.is)
-			}
-			if !strings.HasPrefix(err.Error(), "adxl345: ") || !strings.Contains(err.Error(), tt.says) {
-				t.Errorf("New = %q, want adxl345: … %s", err, tt.says)
-			}
+			_, err := New(&faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}, tt.opts)
+			sensortest.CheckErr(t, "New", err, tt.is, "adxl345: ", tt.says)
 		})
 	}
 }
@@ -141,7 +114,7 @@ func TestReadErrorsAndRange(t *testing.T) {
 		// 510 is within.
 		op(0x53, []byte{0x32}, 0x00, 0xfe, 0xff, 0x01, 0x00, 0x02),
 		op(0x53, []byte{0x32}, 0x01, 0xfe, 0xfe, 0x01, 0x00, 0x00),
-	}), failAt: 7}
+	}), FailAt: 7}
 	d, err := New(bus, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/i2c"
@@ -60,8 +59,7 @@ type accel struct {
 	bus  i2c.BusCloser
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*accel)(nil)
@@ -93,13 +91,7 @@ func (s *accel) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 // Close puts the chip in standby and closes the bus handle, even when
 // the standby write fails.
 func (s *accel) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.bus.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.bus.Close()) })
 }
 
 func (s *accel) String() string { return s.name + " (" + s.dev.String() + ")" }

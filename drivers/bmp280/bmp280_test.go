@@ -10,6 +10,8 @@ import (
 
 	"periph.io/x/conn/v3/i2c/i2ctest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 func TestBMP280(t *testing.T) {
@@ -90,16 +92,8 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(&faulty{Playback: playback(t, tt.ops), failAt: tt.failAt}, tt.opts)
-			if err == nil {
-				t.Fatal("New succeeded")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("New = %v, want %v", err, tt.is)
-			}
-			if !strings.HasPrefix(err.Error(), "bmp280: ") || !strings.Contains(err.Error(), tt.says) {
-				t.Errorf("New = %q, want bmp280: … %s", err, tt.says)
-			}
+			_, err := New(&faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}, tt.opts)
+			sensortest.CheckErr(t, "New", err, tt.is, "bmp280: ", tt.says)
 		})
 	}
 }
@@ -126,7 +120,7 @@ func TestSenseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bus := &faulty{Playback: playback(t, newOps(0x58, nil, 0x2c, 0), tt.ops), failAt: tt.failAt}
+			bus := &faulty{Playback: playback(t, newOps(0x58, nil, 0x2c, 0), tt.ops), FailAt: tt.failAt}
 			d, _ := newTest(t, bus, nil)
 			_, err := d.Sense(context.Background())
 			if err == nil || tt.is != nil && !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.says) {

@@ -2,13 +2,15 @@ package bmp280
 
 import (
 	"context"
-	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/i2c/i2ctest"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 // The BMP280 datasheet's worked example (§3.12): trimming parameters
@@ -57,45 +59,18 @@ func senseOps(ctrl byte, data []byte, busy int) []i2ctest.IO {
 	return append(ops, op([]byte{0xf3}, 0x00), op([]byte{0xf7}, data...))
 }
 
-func ops(groups ...[]i2ctest.IO) []i2ctest.IO {
-	var all []i2ctest.IO
-	for _, g := range groups {
-		all = append(all, g...)
-	}
-	return all
-}
+func ops(groups ...[]i2ctest.IO) []i2ctest.IO { return slices.Concat(groups...) }
 
+// playback returns a bus that replays ops and fails the test unless all
+// of them were used.
 func playback(t *testing.T, ops ...[]i2ctest.IO) *i2ctest.Playback {
-	t.Helper()
-	var all []i2ctest.IO
-	for _, o := range ops {
-		all = append(all, o...)
-	}
-	p := &i2ctest.Playback{Ops: all, DontPanic: true}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return p
+	return sensortest.I2CPlayback(t, ops...)
 }
 
-var errNACK = errors.New("i2c: remote I/O error (NACK)")
+var errNACK = sensortest.ErrNACK
 
-// faulty fails transaction number failAt (from 0) with errNACK and hands
-// the others to the Playback.
-type faulty struct {
-	*i2ctest.Playback
-	failAt, n int
-}
-
-func (f *faulty) Tx(addr uint16, w, r []byte) error {
-	f.n++
-	if f.n-1 == f.failAt {
-		return errNACK
-	}
-	return f.Playback.Tx(addr, w, r)
-}
+// faulty fails a transaction on cue: see sensortest.FaultyBus.
+type faulty = sensortest.FaultyBus
 
 // sleeps records waits instead of waiting and moves a clock by them.
 type sleeps struct {

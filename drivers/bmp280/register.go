@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/i2c"
@@ -61,8 +60,7 @@ type baro struct {
 	bus  i2c.BusCloser
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*baro)(nil)
@@ -96,13 +94,7 @@ func (s *baro) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 // Close puts the chip to sleep and closes the bus handle, even when the
 // sleep write fails.
 func (s *baro) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.bus.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.bus.Close()) })
 }
 
 func (s *baro) String() string { return s.name + " (" + s.dev.String() + ")" }

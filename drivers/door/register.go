@@ -2,8 +2,6 @@ package door
 
 import (
 	"context"
-	"fmt"
-	"sync"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -16,20 +14,9 @@ func init() { sensor.Register("door", open) }
 
 // open is the registry factory; see the package doc for the params.
 func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	o, err := parseParams(spec)
+	dev, err := gpioin.Open(ctx, spec, env, parseParams, New)
 	if err != nil {
 		return nil, err
-	}
-	pin, err := spec.Pin(env, "input") // its errors name the sensor and the role
-	if err != nil {
-		return nil, err
-	}
-	dev, err := New(pin, &o)
-	if err != nil {
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
 	return &contact{name: spec.Name, dev: dev}, nil
 }
@@ -58,8 +45,7 @@ type contact struct {
 	name string
 	dev  *Dev
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*contact)(nil)
@@ -75,12 +61,7 @@ func (c *contact) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close stops watching the input.
 func (c *contact) Close() error {
-	c.once.Do(func() {
-		if err := c.dev.Halt(); err != nil {
-			c.err = fmt.Errorf("sensor %q: close: %w", c.name, err)
-		}
-	})
-	return c.err
+	return c.closed.Do(c.name, c.dev.Halt)
 }
 
 func (c *contact) String() string { return c.name + " (" + c.dev.String() + ")" }

@@ -1,7 +1,6 @@
 package ebike
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -9,24 +8,16 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
-	"periph.io/x/conn/v3/i2c"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
 var hi, lo = gpio.High, gpio.Low
 
-type env map[string]gpio.PinIO
-
-func (e env) OpenSerial(sensor.Serial) (sensor.Port, error) { return nil, errors.New("no serial") }
-func (e env) OpenI2C(string) (i2c.BusCloser, error)         { return nil, errors.New("no i2c") }
-func (e env) Pin(name string) (gpio.PinIO, error) {
-	if p, ok := e[name]; ok {
-		return p, nil
-	}
-	return nil, errors.New("no such pin")
-}
+// pins are a board's GPIO pins by name.
+type pins = map[string]gpio.PinIO
 
 func newPin(name string) *gpiotest.Pin {
 	return &gpiotest.Pin{N: name, EdgesChan: make(chan gpio.Level, 64)}
@@ -34,20 +25,7 @@ func newPin(name string) *gpiotest.Pin {
 
 // burst sends levels as back-to-back edges (a bouncing contact), then
 // waits until the input has seen the line go quiet.
-func burst(t *testing.T, in interface{ Bursts() uint64 }, p *gpiotest.Pin, ls ...gpio.Level) {
-	t.Helper()
-	n := in.Bursts()
-	for _, l := range ls {
-		p.EdgesChan <- l
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for in.Bursts() == n {
-		if time.Now().After(deadline) {
-			t.Fatalf("burst %v did not settle", ls)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+var burst = sensortest.Burst
 
 // relayPin is an output that records the levels driven, and can fail.
 type relayPin struct {
@@ -66,36 +44,22 @@ func (r *relayPin) Out(l gpio.Level) error {
 
 type holder interface{ HoldDoors(bool) error }
 
-func openSensor(t *testing.T, params, pins map[string]string, e env) (sensor.Sensor, error) {
+func openSensor(t *testing.T, params, wiring map[string]string, on pins) (sensor.Sensor, error) {
 	t.Helper()
-	f, err := sensor.Lookup("ebike")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f(context.Background(), sensor.Spec{Name: "bike", Pins: pins, Params: params}, e)
+	return sensortest.Open(t, "ebike", sensor.Spec{Name: "bike", Pins: wiring, Params: params}, &sensortest.Env{Pins: on})
 }
 
+// sense takes a sample and returns its ebike values.
 func sense(t *testing.T, s sensor.Sensor) []float64 {
 	t.Helper()
-	rs, err := s.Sense(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v []float64
-	for _, r := range rs {
-		if r.Quantity != telemetry.EBike || r.Sensor != "bike" || r.Quality != telemetry.Good {
-			t.Errorf("reading %+v", r)
-		}
-		v = append(v, r.Value)
-	}
-	return v
+	return sensortest.SenseValues(t, s, telemetry.EBike, "bike", telemetry.Good)
 }
 
 func TestSensorWithRelay(t *testing.T) {
 	in := newPin("GPIO5")
 	relay := &relayPin{Pin: gpiotest.Pin{N: "GPIO6", L: hi}}
 	s, err := openSensor(t, map[string]string{"debounce": "20ms", "relay_level": "low"},
-		map[string]string{"input": "GPIO5", "relay": "GPIO6"}, env{"GPIO5": in, "GPIO6": relay})
+		map[string]string{"input": "GPIO5", "relay": "GPIO6"}, pins{"GPIO5": in, "GPIO6": relay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +103,7 @@ func TestSensorWithRelay(t *testing.T) {
 
 func TestSensorWithoutRelay(t *testing.T) {
 	in := newPin("GPIO5")
-	s, err := openSensor(t, map[string]string{"active_level": "high", "pull": "down"}, map[string]string{"input": "GPIO5"}, env{"GPIO5": in})
+	s, err := openSensor(t, map[string]string{"active_level": "high", "pull": "down"}, map[string]string{"input": "GPIO5"}, pins{"GPIO5": in})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,29 +151,11 @@ func TestErrors(t *testing.T) {
 	if _, err := New(newPin("GPIO5"), &Opts{Relay: &relayPin{fail: errors.New("busy")}}); err == nil || !strings.HasPrefix(err.Error(), "ebike: release relay") {
 		t.Errorf("New with a failing relay = %v", err)
 	}
-	tests := []struct {
-		name   string
-		params map[string]string
-		pins   map[string]string
-		want   []string
-	}{
-		{"bad relay_level", map[string]string{"relay_level": "on"}, map[string]string{"input": "GPIO5"}, []string{`sensor "bike"`, "ebike", `relay_level="on"`, `"high" or "low"`}},
-		{"bad active_level", map[string]string{"active_level": "1"}, map[string]string{"input": "GPIO5"}, []string{`active_level="1"`}},
-		{"unknown param", map[string]string{"relay": "GPIO6"}, map[string]string{"input": "GPIO5"}, []string{"unknown param relay", "relay_level"}},
-		{"no relay pin on the board", nil, map[string]string{"input": "GPIO5", "relay": "GPIO99"}, []string{`sensor "bike"`, "relay=GPIO99"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := openSensor(t, tt.params, tt.pins, env{"GPIO5": newPin("GPIO5")})
-			if err == nil {
-				s.Close()
-				t.Fatal("factory succeeded")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %s", err, w)
-				}
-			}
-		})
-	}
+	input5 := func() *sensortest.Env { return &sensortest.Env{Pins: pins{"GPIO5": newPin("GPIO5")}} }
+	sensortest.RunErrorCases(t, "ebike", sensor.Spec{Name: "bike", Pins: map[string]string{"input": "GPIO5"}}, input5, []sensortest.ErrorCase{
+		{Name: "bad relay_level", Params: map[string]string{"relay_level": "on"}, Want: []string{`sensor "bike"`, "ebike", `relay_level="on"`, `"high" or "low"`}},
+		{Name: "bad active_level", Params: map[string]string{"active_level": "1"}, Want: []string{`active_level="1"`}},
+		{Name: "unknown param", Params: map[string]string{"relay": "GPIO6"}, Want: []string{"unknown param relay", "relay_level"}},
+		{Name: "no relay pin on the board", Pins: map[string]string{"input": "GPIO5", "relay": "GPIO99"}, Want: []string{`sensor "bike"`, "relay=GPIO99"}},
+	})
 }

@@ -3,7 +3,6 @@ package ebike
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -70,8 +69,7 @@ type detector struct {
 	name string
 	dev  *Dev
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*detector)(nil)
@@ -95,12 +93,7 @@ func (d *detector) HoldDoors(hold bool) error {
 
 // Close releases the relay and stops watching the input.
 func (d *detector) Close() error {
-	d.once.Do(func() {
-		if err := d.dev.Halt(); err != nil {
-			d.err = fmt.Errorf("sensor %q: close: %w", d.name, err)
-		}
-	})
-	return d.err
+	return d.closed.Do(d.name, d.dev.Halt)
 }
 
 func (d *detector) String() string { return d.name + " (" + d.dev.String() + ")" }

@@ -1,7 +1,16 @@
-// Package framing finds frames in a captured byte stream for the UART
-// drivers' stream decoders (`xiuhua-agent decode`): a Window over the
-// stream that reads only what a frame needs, and a Junk tally that reports
-// each run of bytes belonging to no frame once, with its offset.
+// Package framing finds frames in the bytes of a UART device, for the
+// UART drivers.
+//
+// In a captured byte stream, for the stream decoders (`xiuhua-agent
+// decode`): a Window over the stream that reads only what a frame needs,
+// and a Junk tally that reports each run of bytes belonging to no frame
+// once, with its offset.
+//
+// On a live conn, for the drivers' readers: an Rx receive buffer that
+// asks the conn for exactly the bytes a frame still needs, so that a read
+// never reaches past a frame's end, and a Hunt tally of the bytes a
+// search for a frame has passed over, against its budget. The frame
+// layouts, checks and counters stay with each driver.
 package framing
 
 import (

@@ -45,4 +45,10 @@
 // samples (a PIR pulse, a door opened and closed within the sampling
 // interval) is still reported, with the time it began; see
 // Input.Readings.
+//
+// # Registry
+//
+// Params reads the params the GPIO drivers share (pull, levels,
+// debounce), and Open does the part of a registry factory they share:
+// params, the "input" pin, the device, with errors naming the sensor.
 package gpioin

@@ -9,6 +9,7 @@ import (
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -189,15 +190,7 @@ func TestInputDropsOldest(t *testing.T) {
 // end.
 func settled(t *testing.T, in *Input, p *gpiotest.Pin, ls ...gpio.Level) {
 	t.Helper()
-	n := in.Bursts()
-	edges(p, ls...)
-	deadline := time.Now().Add(10 * time.Second)
-	for in.Bursts() == n {
-		if time.Now().After(deadline) {
-			t.Fatalf("burst %v did not settle", ls)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	sensortest.Burst(t, in, p, ls...)
 }
 
 func TestParams(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 // DefaultMaxRange is the farthest plausible target when Opts.MaxRange is
@@ -54,12 +56,11 @@ type Dev struct {
 	maxSkip  int
 	fw       Firmware
 
-	mu  sync.Mutex     // guards the conn and the buffer
-	buf [maxFrame]byte // bytes read but not yet consumed: buf[:n]
-	n   int
+	mu sync.Mutex // guards the conn and rx
+	rx framing.Rx // bytes read but not yet consumed, at most a frame
 
 	stats struct {
-		frames, acks, badFrames, garbage, outOfRange atomic.Uint64
+		frames, acks, badFrames, outOfRange atomic.Uint64
 	}
 }
 
@@ -84,7 +85,7 @@ func New(c conn.Conn, opts *Opts) (*Dev, error) {
 	if o.MaxSkip == 0 {
 		o.MaxSkip = DefaultMaxSkip
 	}
-	d := &Dev{c: c, maxRange: o.MaxRange, maxSkip: o.MaxSkip}
+	d := &Dev{c: c, maxRange: o.MaxRange, maxSkip: o.MaxSkip, rx: framing.Rx{Buf: make([]byte, maxFrame)}}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.flush(); err != nil {
@@ -147,7 +148,7 @@ func (d *Dev) Stats() Stats {
 		Frames:     d.stats.frames.Load(),
 		Acks:       d.stats.acks.Load(),
 		BadFrames:  d.stats.badFrames.Load(),
-		Garbage:    d.stats.garbage.Load(),
+		Garbage:    d.rx.Garbage.Load(),
 		OutOfRange: d.stats.outOfRange.Load(),
 	}
 }
@@ -195,13 +196,8 @@ func (d *Dev) exchange(name string, word uint16, value ...byte) ([]byte, error) 
 // flush discards what the port has received but nobody has read, when the
 // conn can do that. The caller holds d.mu.
 func (d *Dev) flush() error {
-	f, ok := d.c.(interface{ ResetInputBuffer() error })
-	if !ok {
-		return nil
-	}
-	if err := f.ResetInputBuffer(); err != nil {
+	if err := d.rx.Flush(d.c); err != nil {
 		return fmt.Errorf("ld2410: flush input: %w", err)
 	}
-	d.n = 0
 	return nil
 }

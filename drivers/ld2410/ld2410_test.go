@@ -5,7 +5,11 @@ import (
 	"errors"
 	"testing"
 
+	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 func TestNew(t *testing.T) {
@@ -77,7 +81,7 @@ func TestNewErrors(t *testing.T) {
 				t.Fatal("New succeeded")
 			}
 			if _, ok := tt.want.(timeoutErr); ok {
-				if !isTimeout(err) {
+				if !framing.IsTimeout(err) {
 					t.Errorf("New = %v, want a timeout", err)
 				}
 			} else if tt.want != nil && !errors.Is(err, tt.want) {
@@ -139,7 +143,7 @@ func TestReadTimeouts(t *testing.T) {
 		if tt.ok && (err != nil || r != wantMoving) {
 			t.Errorf("%d timeouts: Read = %+v, %v", tt.quiet, r, err)
 		}
-		if !tt.ok && !isTimeout(err) {
+		if !tt.ok && !framing.IsTimeout(err) {
 			t.Errorf("%d timeouts: Read = %v, want a timeout", tt.quiet, err)
 		}
 	}
@@ -148,48 +152,28 @@ func TestReadTimeouts(t *testing.T) {
 func TestReadGivesUp(t *testing.T) {
 	bad := bytes.Clone(repMoving)
 	bad[22] = 0
-	tests := []struct {
-		name string
-		data []byte
-		want error
-	}{
-		{"zeros", make([]byte, 4096), ErrNoFrame},
-		{"only corrupted frames", bytes.Repeat(bad, 100), ErrFrame},
-		{"only ACKs", bytes.Repeat(ackEnd, 100), ErrNoFrame},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &stream{data: tt.data}
-			_, err := devOn(s).Read()
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("Read = %v, want %v", err, tt.want)
-			}
-			if max := DefaultMaxSkip + maxFrame; s.pos > max {
-				t.Errorf("read %d bytes before giving up, want ≤ %d", s.pos, max)
-			}
-		})
-	}
+	read := func(c conn.Conn) error { _, err := devOn(c).Read(); return err }
+	sensortest.RunGiveUpCases(t, DefaultMaxSkip+maxFrame, read, []sensortest.GiveUpCase{
+		{Name: "zeros", Data: make([]byte, 4096), Want: ErrNoFrame},
+		{Name: "only corrupted frames", Data: bytes.Repeat(bad, 100), Want: ErrFrame},
+		{Name: "only ACKs", Data: bytes.Repeat(ackEnd, 100), Want: ErrNoFrame},
+	})
 }
 
 // flushConn records input flushes.
-type flushConn struct {
-	stream
-	flushes int
-}
-
-func (c *flushConn) ResetInputBuffer() error { c.flushes++; return nil }
+type flushConn = sensortest.FlushStream
 
 func TestReadFlushesInput(t *testing.T) {
-	c := &flushConn{stream: stream{data: cat(ackEnable, ackFirmware, ackEnd, repMoving)}}
+	c := &flushConn{Stream: stream{Data: cat(ackEnable, ackFirmware, ackEnd, repMoving)}}
 	d, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.buf[0], d.n = 0xf4, 1
+	d.rx.Buf[0], d.rx.N = 0xf4, 1
 	if r, err := d.Read(); err != nil || r != wantMoving {
 		t.Fatalf("Read = %+v, %v", r, err)
 	}
-	if c.flushes != 2 {
-		t.Errorf("flushed %d times, want once in New and once in Read", c.flushes)
+	if c.Flushes != 2 {
+		t.Errorf("flushed %d times, want once in New and once in Read", c.Flushes)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/physic"
@@ -38,18 +37,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	if err := checkParams(spec.Params); err != nil {
 		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
-	s := spec.Serial
-	if s.Baud == 0 {
-		s.Baud = DefaultBaud
-	}
-	port, err := env.OpenSerial(s)
+	dev, port, err := sensor.OpenSerial(spec, env, "ld2410", DefaultBaud, func(port sensor.Port) (*Dev, error) { return New(port, nil) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: ld2410: open %s: %w", spec.Name, s.Port, err)
-	}
-	dev, err := New(port, nil)
-	if err != nil {
-		port.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &presence{name: spec.Name, dev: dev, port: port, now: time.Now}, nil
 }
@@ -61,8 +51,7 @@ type presence struct {
 	port sensor.Port
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*presence)(nil)
@@ -92,13 +81,7 @@ func (s *presence) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close closes the port. The radar has nothing to halt.
 func (s *presence) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.port.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.port.Close()) })
 }
 
 func (s *presence) String() string { return s.name + " (" + s.dev.String() + ")" }

@@ -10,6 +10,8 @@ import (
 
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 // Defaults used for zero Opts fields.
@@ -242,7 +244,7 @@ func (d *Dev) settle(ctx context.Context) error {
 func exchange(c conn.Conn, req []byte, slave, function byte, count int) ([]byte, error) {
 	f := make([]byte, headerSize, headerSize+2*count+2)
 	if err := c.Tx(req, f); err != nil {
-		if isTimeout(err) {
+		if framing.IsTimeout(err) {
 			return nil, fmt.Errorf("%w from slave %d: %w", ErrTimeout, slave, err)
 		}
 		return nil, fmt.Errorf("modbuslevel: request: %w", err)
@@ -253,7 +255,7 @@ func exchange(c conn.Conn, req []byte, slave, function byte, count int) ([]byte,
 	}
 	f = f[:headerSize+n]
 	if err := c.Tx(nil, f[headerSize:]); err != nil {
-		if isTimeout(err) {
+		if framing.IsTimeout(err) {
 			return nil, fmt.Errorf("%w: % x and then nothing: %w", ErrTruncated, f[:headerSize], err)
 		}
 		return nil, fmt.Errorf("modbuslevel: read response: %w", err)
@@ -275,13 +277,6 @@ func (d *Dev) count(err error) {
 	case errors.Is(err, ErrFrame):
 		d.stats.frames.Add(1)
 	}
-}
-
-// isTimeout reports whether err says a read ran out of time, in the way
-// net and drivers/tty errors do.
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -11,6 +11,8 @@ import (
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 // exchangeOps is how a Dev reads a response to req: it writes req and
@@ -158,7 +160,7 @@ func TestPortTimeouts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := devOn(&silentConn{resp: tt.sent}, Opts{})
 			_, err := d.Read(context.Background())
-			if !errors.Is(err, tt.err) || !isTimeout(err) {
+			if !errors.Is(err, tt.err) || !framing.IsTimeout(err) {
 				t.Fatalf("Read = %v, want %v wrapping the port's timeout", err, tt.err)
 			}
 			if s := d.Stats(); s.Timeouts != 1 {

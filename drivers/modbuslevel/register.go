@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/physic"
@@ -194,8 +193,7 @@ type level struct {
 	port sensor.Port
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*level)(nil)
@@ -218,12 +216,7 @@ func (l *level) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 // Close closes the port, which ends an exchange still waiting on it, and
 // waits for that exchange.
 func (l *level) Close() error {
-	l.once.Do(func() {
-		if err := errors.Join(l.port.Close(), l.dev.Halt()); err != nil {
-			l.err = fmt.Errorf("sensor %q: close: %w", l.name, err)
-		}
-	})
-	return l.err
+	return l.closed.Do(l.name, func() error { return errors.Join(l.port.Close(), l.dev.Halt()) })
 }
 
 func (l *level) String() string { return l.name + " (" + l.dev.String() + ")" }

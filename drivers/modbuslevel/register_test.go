@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"periph.io/x/conn/v3/conntest"
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
@@ -15,22 +14,14 @@ import (
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// playbackPort is a Playback with the Close a sensor.Port needs.
-type playbackPort struct {
-	*conntest.Playback
-	closes int
-}
-
-func (p *playbackPort) Close() error { p.closes++; return nil }
+// radarSpec is the config of the sensor under test, but for its params.
+var radarSpec = sensor.Spec{Name: "radar", Driver: "modbuslevel", Serial: sensor.Serial{Port: "/dev/ttyUSB0"}}
 
 func openSensor(t *testing.T, params map[string]string, e sensor.Env) (sensor.Sensor, error) {
 	t.Helper()
-	f, err := sensor.Lookup("modbuslevel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := sensor.Spec{Name: "radar", Driver: "modbuslevel", Serial: sensor.Serial{Port: "/dev/ttyUSB0"}, Params: params}
-	return f(context.Background(), spec, e)
+	spec := radarSpec
+	spec.Params = params
+	return sensortest.Open(t, "modbuslevel", spec, e)
 }
 
 func TestSensor(t *testing.T) {
@@ -51,7 +42,7 @@ func TestSensor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			port := &playbackPort{Playback: playback(t, ops(exchangeOps(tt.req, tt.resp), exchangeOps(tt.req, tt.resp)))}
+			port := &sensortest.Port{Conn: playback(t, ops(exchangeOps(tt.req, tt.resp), exchangeOps(tt.req, tt.resp)))}
 			e := &sensortest.Env{Port: port}
 			s, err := openSensor(t, tt.params, e)
 			if err != nil {
@@ -60,20 +51,8 @@ func TestSensor(t *testing.T) {
 			if len(e.Asked) != 1 || e.Asked[0] != (sensor.Serial{Port: "/dev/ttyUSB0", Baud: 9600}) {
 				t.Errorf("opened %+v, want /dev/ttyUSB0 at 9600", e.Asked)
 			}
-			before := time.Now()
-			rs, err := s.Sense(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(rs) != 1 || rs[0].Quantity != tt.q || rs[0].Value != tt.want || rs[0].Sensor != "radar" || rs[0].Quality != telemetry.Good || rs[0].Time.Before(before) {
-				t.Errorf("readings %+v, want %s = %v", rs, tt.q, tt.want)
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Close(); err != nil || port.closes != 1 {
-				t.Errorf("second Close = %v; port closed %d times", err, port.closes)
-			}
+			sensortest.CheckSense(t, s, "radar", sensortest.Want{Quantity: tt.q, Value: tt.want})
+			sensortest.CheckCloseOnce(t, s, func() int { return port.Closes })
 		})
 	}
 }
@@ -106,45 +85,23 @@ func TestSensorErrors(t *testing.T) {
 		}
 		return m
 	}
-	tests := []struct {
-		name   string
-		params map[string]string
-		want   []string
-	}{
-		{"no register", nil, []string{`sensor "radar"`, "modbuslevel", "param register is required"}},
-		{"register", r0("register", "65536"), []string{`register="65536"`, "0–65535"}},
-		{"slave 0", r0("slave", "0"), []string{`slave="0"`, "1–247"}},
-		{"slave 248", r0("slave", "248"), []string{`slave="248"`}},
-		{"function", r0("function", "6"), []string{`function="6"`, "3 (read holding registers) or 4"}},
-		{"type", r0("type", "float64"), []string{`type="float64"`, "uint16, int16, uint32, int32, float32"}},
-		{"count against type", r0("count", "2"), []string{`count="2"`, "type uint16 takes 1"}},
-		{"count", r0("count", "3"), []string{`count="3"`, "1 or 2"}},
-		{"word_order", r0("word_order", "ABCD"), []string{`word_order="ABCD"`, `"big"`, `"little"`}},
-		{"scale", r0("scale", "0"), []string{`scale="0"`, "non-zero"}},
-		{"offset", r0("offset", "Inf"), []string{`offset="Inf"`}},
-		{"unit", r0("unit", "ft"), []string{`unit="ft"`, `"mm", "cm" or "m"`}},
-		{"quantity", r0("quantity", "level"), []string{`quantity="level"`, `"distance" (reported in mm) or "water_level" (reported in m)`}},
-		{"timeout", r0("timeout", "1m"), []string{`timeout="1m"`, "10ms to 10s"}},
-		{"unknown", r0("baud", "9600"), []string{"unknown param baud", "word_order"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := &sensortest.Env{}
-			s, err := openSensor(t, tt.params, e)
-			if err == nil {
-				s.Close()
-				t.Fatal("factory succeeded")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %s", err, w)
-				}
-			}
-			if len(e.Asked) != 0 {
-				t.Error("opened the port for a bad config")
-			}
-		})
-	}
+	sensortest.RunErrorCases(t, "modbuslevel", radarSpec, nil, []sensortest.ErrorCase{
+		{Name: "no register", Want: []string{`sensor "radar"`, "modbuslevel", "param register is required"}},
+		{Name: "register", Params: r0("register", "65536"), Want: []string{`register="65536"`, "0–65535"}},
+		{Name: "slave 0", Params: r0("slave", "0"), Want: []string{`slave="0"`, "1–247"}},
+		{Name: "slave 248", Params: r0("slave", "248"), Want: []string{`slave="248"`}},
+		{Name: "function", Params: r0("function", "6"), Want: []string{`function="6"`, "3 (read holding registers) or 4"}},
+		{Name: "type", Params: r0("type", "float64"), Want: []string{`type="float64"`, "uint16, int16, uint32, int32, float32"}},
+		{Name: "count against type", Params: r0("count", "2"), Want: []string{`count="2"`, "type uint16 takes 1"}},
+		{Name: "count", Params: r0("count", "3"), Want: []string{`count="3"`, "1 or 2"}},
+		{Name: "word_order", Params: r0("word_order", "ABCD"), Want: []string{`word_order="ABCD"`, `"big"`, `"little"`}},
+		{Name: "scale", Params: r0("scale", "0"), Want: []string{`scale="0"`, "non-zero"}},
+		{Name: "offset", Params: r0("offset", "Inf"), Want: []string{`offset="Inf"`}},
+		{Name: "unit", Params: r0("unit", "ft"), Want: []string{`unit="ft"`, `"mm", "cm" or "m"`}},
+		{Name: "quantity", Params: r0("quantity", "level"), Want: []string{`quantity="level"`, `"distance" (reported in mm) or "water_level" (reported in m)`}},
+		{Name: "timeout", Params: r0("timeout", "1m"), Want: []string{`timeout="1m"`, "10ms to 10s"}},
+		{Name: "unknown", Params: r0("baud", "9600"), Want: []string{"unknown param baud", "word_order"}},
+	})
 }
 
 func TestSensorOpenErrors(t *testing.T) {
@@ -153,15 +110,15 @@ func TestSensorOpenErrors(t *testing.T) {
 		t.Errorf("port fails: %v", err)
 	}
 	// The slave refuses the probe: the port is closed again.
-	port := &playbackPort{Playback: playback(t, exchangeOps(reqH0x1, excAddress))}
+	port := &sensortest.Port{Conn: playback(t, exchangeOps(reqH0x1, excAddress))}
 	_, err = openSensor(t, map[string]string{"register": "0"}, &sensortest.Env{Port: port})
-	if err == nil || !strings.Contains(err.Error(), `sensor "radar": modbuslevel: slave 1 refused function 0x03: exception 0x02`) || port.closes != 1 {
-		t.Errorf("probe refused: %v; port closed %d times", err, port.closes)
+	if err == nil || !strings.Contains(err.Error(), `sensor "radar": modbuslevel: slave 1 refused function 0x03: exception 0x02`) || port.Closes != 1 {
+		t.Errorf("probe refused: %v; port closed %d times", err, port.Closes)
 	}
 }
 
 func TestSenseErrors(t *testing.T) {
-	port := &playbackPort{Playback: playback(t, ops(exchangeOps(reqH0x2, respFloat), exchangeOps(reqH0x2, respNaN), exchangeOps(reqH0x2, flip(respFloat, 3))))}
+	port := &sensortest.Port{Conn: playback(t, ops(exchangeOps(reqH0x2, respFloat), exchangeOps(reqH0x2, respNaN), exchangeOps(reqH0x2, flip(respFloat, 3))))}
 	s, err := openSensor(t, map[string]string{"register": "0", "type": "float32"}, &sensortest.Env{Port: port})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 
 	"periph.io/x/conn/v3/i2c/i2ctest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 func op(addr uint16, w []byte, r ...byte) i2ctest.IO { return i2ctest.IO{Addr: addr, W: w, R: r} }
@@ -34,37 +36,16 @@ var level = []byte{
 	0x00, 0x83, 0xfe, 0xfa, 0x00, 0x00,
 }
 
+// playback returns a bus that replays ops and fails the test unless all
+// of them were used.
 func playback(t *testing.T, ops ...[]i2ctest.IO) *i2ctest.Playback {
-	t.Helper()
-	var all []i2ctest.IO
-	for _, o := range ops {
-		all = append(all, o...)
-	}
-	p := &i2ctest.Playback{Ops: all, DontPanic: true}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return p
+	return sensortest.I2CPlayback(t, ops...)
 }
 
-var errNACK = errors.New("i2c: remote I/O error (NACK)")
+var errNACK = sensortest.ErrNACK
 
-// faulty fails transaction number failAt (from 0) with errNACK and hands
-// the others to the Playback.
-type faulty struct {
-	*i2ctest.Playback
-	failAt, n int
-}
-
-func (f *faulty) Tx(addr uint16, w, r []byte) error {
-	f.n++
-	if f.n-1 == f.failAt {
-		return errNACK
-	}
-	return f.Playback.Tx(addr, w, r)
-}
+// faulty fails a transaction on cue: see sensortest.FaultyBus.
+type faulty = sensortest.FaultyBus
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
@@ -140,16 +121,8 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newDev(&faulty{Playback: playback(t, tt.ops), failAt: tt.failAt}, tt.opts, func(time.Duration) {})
-			if err == nil {
-				t.Fatal("New succeeded")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("New = %v, want %v", err, tt.is)
-			}
-			if !strings.HasPrefix(err.Error(), "mpu6050: ") || !strings.Contains(err.Error(), tt.says) {
-				t.Errorf("New = %q, want mpu6050: … %s", err, tt.says)
-			}
+			_, err := newDev(&faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}, tt.opts, func(time.Duration) {})
+			sensortest.CheckErr(t, "New", err, tt.is, "mpu6050: ", tt.says)
 		})
 	}
 }
@@ -158,7 +131,7 @@ func TestReadSuspectAndErrors(t *testing.T) {
 	// Accel X saturated, gyro Z saturated low, temperature 16491 counts =
 	// 85.03 °C, beyond the operating range.
 	hot := []byte{0x7f, 0xff, 0x00, 0x00, 0x40, 0x00, 0x40, 0x6b, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00}
-	bus := &faulty{Playback: playback(t, newOps(0x68, 0x03, 0, 0), []i2ctest.IO{op(0x68, []byte{0x3b}, hot...)}), failAt: 7}
+	bus := &faulty{Playback: playback(t, newOps(0x68, 0x03, 0, 0), []i2ctest.IO{op(0x68, []byte{0x3b}, hot...)}), FailAt: 7}
 	d, err := newDev(bus, nil, func(time.Duration) {})
 	if err != nil {
 		t.Fatal(err)

@@ -1,32 +1,22 @@
 package pir
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
-	"periph.io/x/conn/v3/i2c"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
 var hi, lo = gpio.High, gpio.Low
 
-type env map[string]gpio.PinIO
-
-func (e env) OpenSerial(sensor.Serial) (sensor.Port, error) { return nil, errors.New("no serial") }
-func (e env) OpenI2C(string) (i2c.BusCloser, error)         { return nil, errors.New("no i2c") }
-func (e env) Pin(name string) (gpio.PinIO, error) {
-	if p, ok := e[name]; ok {
-		return p, nil
-	}
-	return nil, errors.New("no such pin")
-}
+// pins are a board's GPIO pins by name.
+type pins = map[string]gpio.PinIO
 
 func newPin() *gpiotest.Pin {
 	return &gpiotest.Pin{N: "GPIO22", Num: 22, EdgesChan: make(chan gpio.Level, 64)}
@@ -34,49 +24,28 @@ func newPin() *gpiotest.Pin {
 
 // burst sends levels as back-to-back edges (a bouncing contact), then
 // waits until the input has seen the line go quiet.
-func burst(t *testing.T, in interface{ Bursts() uint64 }, p *gpiotest.Pin, ls ...gpio.Level) {
+var burst = sensortest.Burst
+
+// pirSpec is the config of the sensor under test, but for its params.
+var pirSpec = sensor.Spec{Name: "car_pir", Pins: map[string]string{"input": "GPIO22"}}
+
+func openSensor(t *testing.T, params map[string]string, on pins) (sensor.Sensor, error) {
 	t.Helper()
-	n := in.Bursts()
-	for _, l := range ls {
-		p.EdgesChan <- l
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for in.Bursts() == n {
-		if time.Now().After(deadline) {
-			t.Fatalf("burst %v did not settle", ls)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	spec := pirSpec
+	spec.Params = params
+	return sensortest.Open(t, "pir", spec, &sensortest.Env{Pins: on})
 }
 
-func openSensor(t *testing.T, params map[string]string, e env) (sensor.Sensor, error) {
-	t.Helper()
-	f, err := sensor.Lookup("pir")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f(context.Background(), sensor.Spec{Name: "car_pir", Pins: map[string]string{"input": "GPIO22"}, Params: params}, e)
-}
-
+// sense takes a sample and returns its presence values, checking their
+// quality.
 func sense(t *testing.T, s sensor.Sensor, q telemetry.Quality) []float64 {
 	t.Helper()
-	rs, err := s.Sense(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v []float64
-	for _, r := range rs {
-		if r.Quantity != telemetry.Presence || r.Sensor != "car_pir" || r.Quality != q {
-			t.Errorf("reading %+v, want presence of car_pir, quality %v", r, q)
-		}
-		v = append(v, r.Value)
-	}
-	return v
+	return sensortest.SenseValues(t, s, telemetry.Presence, "car_pir", q)
 }
 
 func TestSensor(t *testing.T) {
 	p := newPin()
-	s, err := openSensor(t, map[string]string{"debounce": "20ms", "warmup": "0s"}, env{"GPIO22": p})
+	s, err := openSensor(t, map[string]string{"debounce": "20ms", "warmup": "0s"}, pins{"GPIO22": p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +74,7 @@ func TestSensor(t *testing.T) {
 
 func TestWarmup(t *testing.T) {
 	p := newPin()
-	s, err := openSensor(t, map[string]string{"active_level": "low", "pull": "up"}, env{"GPIO22": p})
+	s, err := openSensor(t, map[string]string{"active_level": "low", "pull": "up"}, pins{"GPIO22": p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,50 +117,22 @@ func TestDev(t *testing.T) {
 }
 
 func TestSensorErrors(t *testing.T) {
-	tests := []struct {
-		name   string
-		params map[string]string
-		env    env
-		want   []string
-	}{
-		{"bad active_level", map[string]string{"active_level": "on"}, nil, []string{`sensor "car_pir"`, "pir", `active_level="on"`, `"high" or "low"`}},
-		{"bad warmup", map[string]string{"warmup": "-1s"}, nil, []string{`warmup="-1s"`, "0s to 10m0s"}},
-		{"unknown param", map[string]string{"hold": "2s"}, nil, []string{"unknown param hold", "warmup"}},
-		{"no pin", nil, env{}, []string{`sensor "car_pir"`, "input=GPIO22"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := openSensor(t, tt.params, tt.env)
-			if err == nil {
-				s.Close()
-				t.Fatal("factory succeeded")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %s", err, w)
-				}
-			}
-		})
-	}
+	sensortest.RunErrorCases(t, "pir", pirSpec, nil, []sensortest.ErrorCase{
+		{Name: "bad active_level", Params: map[string]string{"active_level": "on"}, Want: []string{`sensor "car_pir"`, "pir", `active_level="on"`, `"high" or "low"`}},
+		{Name: "bad warmup", Params: map[string]string{"warmup": "-1s"}, Want: []string{`warmup="-1s"`, "0s to 10m0s"}},
+		{Name: "unknown param", Params: map[string]string{"hold": "2s"}, Want: []string{"unknown param hold", "warmup"}},
+		{Name: "no pin", Want: []string{`sensor "car_pir"`, "input=GPIO22"}},
+	})
 }
 
 func TestClose(t *testing.T) {
-	s, err := openSensor(t, nil, env{"GPIO22": newPin()})
+	s, err := openSensor(t, nil, pins{"GPIO22": newPin()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(s.String(), "car_pir (pir on GPIO22") {
 		t.Errorf("String = %q", s.String())
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := s.Sense(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Sense with ended ctx = %v", err)
-	}
+	sensortest.CheckCloseOnce(t, s, nil)
+	sensortest.CheckSenseCanceled(t, s)
 }

@@ -2,8 +2,6 @@ package pir
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -17,20 +15,9 @@ func init() { sensor.Register("pir", open) }
 
 // open is the registry factory; see the package doc for the params.
 func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	o, err := parseParams(spec)
+	dev, err := gpioin.Open(ctx, spec, env, parseParams, New)
 	if err != nil {
 		return nil, err
-	}
-	pin, err := spec.Pin(env, "input") // its errors name the sensor and the role
-	if err != nil {
-		return nil, err
-	}
-	dev, err := New(pin, &o)
-	if err != nil {
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
 	return &motion{name: spec.Name, dev: dev}, nil
 }
@@ -62,8 +49,7 @@ type motion struct {
 	name string
 	dev  *Dev
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*motion)(nil)
@@ -79,12 +65,7 @@ func (m *motion) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close stops watching the input.
 func (m *motion) Close() error {
-	m.once.Do(func() {
-		if err := m.dev.Halt(); err != nil {
-			m.err = fmt.Errorf("sensor %q: close: %w", m.name, err)
-		}
-	})
-	return m.err
+	return m.closed.Do(m.name, m.dev.Halt)
 }
 
 func (m *motion) String() string { return m.name + " (" + m.dev.String() + ")" }

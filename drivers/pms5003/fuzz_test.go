@@ -22,7 +22,7 @@ func FuzzReader(f *testing.F) {
 	f.Add(bytes.Repeat([]byte{0x42, 0x4d}, 40))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := &stream{data: data}
+		s := &stream{Data: data}
 		d := devOn(s, Active)
 		d.maxSkip = 64
 		for range 64 {
@@ -30,7 +30,7 @@ func FuzzReader(f *testing.F) {
 			if err != nil {
 				return
 			}
-			read := s.consumed()
+			read := s.Consumed()
 			if len(read) < FrameSize {
 				t.Fatalf("frame from only %d bytes", len(read))
 			}

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"periph.io/x/conn/v3"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 // Mode is how the chip reports.
@@ -65,12 +67,11 @@ type Dev struct {
 	mode    Mode
 	maxSkip int
 
-	mu  sync.Mutex      // guards the conn and the buffer
-	buf [FrameSize]byte // bytes read but not yet consumed: buf[:n]
-	n   int
+	mu sync.Mutex // guards the conn and rx
+	rx framing.Rx // bytes read but not yet consumed, at most a frame
 
 	stats struct {
-		frames, replies, badChecksums, garbage atomic.Uint64
+		frames, replies, badChecksums atomic.Uint64
 	}
 }
 
@@ -93,7 +94,7 @@ func New(c conn.Conn, opts *Opts) (*Dev, error) {
 	if o.MaxSkip == 0 {
 		o.MaxSkip = DefaultMaxSkip
 	}
-	d := &Dev{c: c, mode: o.Mode, maxSkip: o.MaxSkip}
+	d := &Dev{c: c, mode: o.Mode, maxSkip: o.MaxSkip, rx: framing.Rx{Buf: make([]byte, FrameSize)}}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.flush(); err != nil {
@@ -171,7 +172,7 @@ func (d *Dev) Stats() Stats {
 		Frames:       d.stats.frames.Load(),
 		Replies:      d.stats.replies.Load(),
 		BadChecksums: d.stats.badChecksums.Load(),
-		Garbage:      d.stats.garbage.Load(),
+		Garbage:      d.rx.Garbage.Load(),
 	}
 }
 
@@ -188,13 +189,8 @@ func (d *Dev) send(name string, cmd byte, data uint16) error {
 // flush discards what the port has received but nobody has read, when the
 // conn can do that. The caller holds d.mu.
 func (d *Dev) flush() error {
-	f, ok := d.c.(interface{ ResetInputBuffer() error })
-	if !ok {
-		return nil
-	}
-	if err := f.ResetInputBuffer(); err != nil {
+	if err := d.rx.Flush(d.c); err != nil {
 		return fmt.Errorf("pms5003: flush input: %w", err)
 	}
-	d.n = 0
 	return nil
 }

@@ -58,7 +58,7 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(&stream{data: tt.data}, tt.opts)
+			_, err := New(&stream{Data: tt.data}, tt.opts)
 			t.Log(err)
 			if err == nil {
 				t.Fatal("New succeeded")

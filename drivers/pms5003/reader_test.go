@@ -2,10 +2,13 @@ package pms5003
 
 import (
 	"bytes"
-	"errors"
 	"testing"
 
+	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 // TestReadStreams replays active-mode byte streams with the exact reads
@@ -83,29 +86,13 @@ func TestReadStreams(t *testing.T) {
 func TestReadGivesUp(t *testing.T) {
 	bad := bytes.Clone(knownFrame)
 	bad[31]++
-	tests := []struct {
-		name string
-		data []byte
-		want error
-	}{
-		{"zeros", make([]byte, 4096), ErrNoFrame},
-		{"starts without a length", bytes.Repeat([]byte{0x42, 0x4d, 0x42, 0x4d, 0xff}, 500), ErrNoFrame},
-		{"only corrupted frames", bytes.Repeat(bad, 100), ErrChecksum},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &stream{data: tt.data}
-			d := devOn(s, Active)
-			_, err := d.Read()
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("Read = %v, want %v", err, tt.want)
-			}
-			// The bound: MaxSkip bytes, plus at most one frame being looked at.
-			if max := DefaultMaxSkip + FrameSize; s.pos > max {
-				t.Errorf("read %d bytes before giving up, want ≤ %d", s.pos, max)
-			}
-		})
-	}
+	// The bound: MaxSkip bytes, plus at most one frame being looked at.
+	read := func(c conn.Conn) error { _, err := devOn(c, Active).Read(); return err }
+	sensortest.RunGiveUpCases(t, DefaultMaxSkip+FrameSize, read, []sensortest.GiveUpCase{
+		{Name: "zeros", Data: make([]byte, 4096), Want: ErrNoFrame},
+		{Name: "starts without a length", Data: bytes.Repeat([]byte{0x42, 0x4d, 0x42, 0x4d, 0xff}, 500), Want: ErrNoFrame},
+		{Name: "only corrupted frames", Data: bytes.Repeat(bad, 100), Want: ErrChecksum},
+	})
 }
 
 func TestMaxSkip(t *testing.T) {
@@ -115,7 +102,7 @@ func TestMaxSkip(t *testing.T) {
 		ok      bool
 	}{{0, true}, {40, true}, {39, false}}
 	for _, tt := range tests {
-		d := devOn(&stream{data: data}, Active)
+		d := devOn(&stream{Data: data}, Active)
 		d.maxSkip = tt.maxSkip
 		if tt.maxSkip == 0 {
 			d.maxSkip = DefaultMaxSkip
@@ -138,7 +125,7 @@ func (c *idleConn) Tx(w, r []byte) error {
 		c.quiet--
 		return timeoutErr{}
 	}
-	return c.tx(r)
+	return c.stream.Tx(w, r)
 }
 
 func TestReadIdleTimeouts(t *testing.T) {
@@ -154,12 +141,12 @@ func TestReadIdleTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := devOn(&idleConn{stream: stream{data: knownFrame}, quiet: tt.quiet}, tt.mode)
+			d := devOn(&idleConn{stream: stream{Data: knownFrame}, quiet: tt.quiet}, tt.mode)
 			f, err := d.Read()
 			if tt.ok && (err != nil || f != knownValues) {
 				t.Fatalf("Read = %+v, %v", f, err)
 			}
-			if !tt.ok && !isTimeout(err) {
+			if !tt.ok && !framing.IsTimeout(err) {
 				t.Fatalf("Read = %v, want a timeout", err)
 			}
 		})
@@ -167,25 +154,20 @@ func TestReadIdleTimeouts(t *testing.T) {
 }
 
 // flushConn records input flushes.
-type flushConn struct {
-	stream
-	flushes int
-}
-
-func (c *flushConn) ResetInputBuffer() error { c.flushes++; return nil }
+type flushConn = sensortest.FlushStream
 
 func TestReadFlushesInput(t *testing.T) {
-	c := &flushConn{stream: stream{data: cat(ackPassive, knownFrame)}}
+	c := &flushConn{Stream: stream{Data: cat(ackPassive, knownFrame)}}
 	d, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A byte left over from an earlier, failed read is stale too.
-	d.buf[0], d.n = 0x42, 1
+	d.rx.Buf[0], d.rx.N = 0x42, 1
 	if _, err := d.Read(); err != nil {
 		t.Fatal(err)
 	}
-	if c.flushes != 2 {
-		t.Errorf("flushed %d times, want once in New and once in Read", c.flushes)
+	if c.Flushes != 2 {
+		t.Errorf("flushed %d times, want once in New and once in Read", c.Flushes)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
@@ -36,18 +35,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	default:
 		return nil, fmt.Errorf("sensor %q: pms5003: param mode=%q: want %q or %q", spec.Name, v, "passive", "active")
 	}
-	s := spec.Serial
-	if s.Baud == 0 {
-		s.Baud = DefaultBaud
-	}
-	port, err := env.OpenSerial(s)
+	dev, port, err := sensor.OpenSerial(spec, env, "pms5003", DefaultBaud, func(port sensor.Port) (*Dev, error) { return New(port, &Opts{Mode: mode}) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: pms5003: open %s: %w", spec.Name, s.Port, err)
-	}
-	dev, err := New(port, &Opts{Mode: mode})
-	if err != nil {
-		port.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &dust{name: spec.Name, dev: dev, port: port, now: time.Now}, nil
 }
@@ -59,8 +49,7 @@ type dust struct {
 	port sensor.Port
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*dust)(nil)
@@ -87,13 +76,7 @@ func (s *dust) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 // Close puts the chip to sleep and closes the port, even when the sleep
 // command fails.
 func (s *dust) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.port.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.port.Close()) })
 }
 
 func (s *dust) String() string { return s.name + " (" + s.dev.String() + ")" }

@@ -7,6 +7,8 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 const testDebounce = 20 * time.Millisecond
@@ -19,17 +21,7 @@ func newPin(l gpio.Level) *gpiotest.Pin {
 // has seen the line go quiet.
 func burst(t *testing.T, d *Dev, p *gpiotest.Pin, ls ...gpio.Level) {
 	t.Helper()
-	n := d.w.Bursts()
-	for _, l := range ls {
-		p.EdgesChan <- l
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for d.w.Bursts() == n {
-		if time.Now().After(deadline) {
-			t.Fatalf("burst %v did not settle", ls)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	sensortest.Burst(t, d.w, p, ls...)
 }
 
 var (

@@ -2,10 +2,8 @@ package raingauge
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strconv"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -20,20 +18,9 @@ func init() { sensor.Register("raingauge", open) }
 
 // open is the registry factory; see the package doc for the params.
 func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	o, err := parseParams(spec)
+	dev, err := gpioin.Open(ctx, spec, env, parseParams, New)
 	if err != nil {
 		return nil, err
-	}
-	pin, err := spec.Pin(env, "input") // its errors name the sensor and the role
-	if err != nil {
-		return nil, err
-	}
-	dev, err := New(pin, &o)
-	if err != nil {
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
 	return &gauge{name: spec.Name, dev: dev, now: time.Now}, nil
 }
@@ -75,8 +62,7 @@ type gauge struct {
 	dev  *Dev
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*gauge)(nil)
@@ -98,12 +84,7 @@ func (g *gauge) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close stops counting and turns the pin's edge detection off.
 func (g *gauge) Close() error {
-	g.once.Do(func() {
-		if err := g.dev.Halt(); err != nil {
-			g.err = fmt.Errorf("sensor %q: close: %w", g.name, err)
-		}
-	})
-	return g.err
+	return g.closed.Do(g.name, g.dev.Halt)
 }
 
 func (g *gauge) String() string { return g.name + " (" + g.dev.String() + ")" }

@@ -2,44 +2,31 @@ package raingauge
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
-	"periph.io/x/conn/v3/i2c"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// env is a board with GPIO pins only.
-type env map[string]gpio.PinIO
+// rainSpec is the config of the sensor under test, but for its params.
+var rainSpec = sensor.Spec{Name: "rain", Driver: "raingauge", Pins: map[string]string{"input": "GPIO17"}}
 
-func (e env) OpenSerial(sensor.Serial) (sensor.Port, error) { return nil, errors.New("no serial") }
-func (e env) OpenI2C(string) (i2c.BusCloser, error)         { return nil, errors.New("no i2c") }
-func (e env) Pin(name string) (gpio.PinIO, error) {
-	if p, ok := e[name]; ok {
-		return p, nil
-	}
-	return nil, errors.New("no such pin")
-}
-
-func openSensor(t *testing.T, params map[string]string, e env) (sensor.Sensor, error) {
+func openSensor(t *testing.T, params map[string]string, on map[string]gpio.PinIO) (sensor.Sensor, error) {
 	t.Helper()
-	f, err := sensor.Lookup("raingauge")
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := sensor.Spec{Name: "rain", Driver: "raingauge", Pins: map[string]string{"input": "GPIO17"}, Params: params}
-	return f(context.Background(), spec, e)
+	spec := rainSpec
+	spec.Params = params
+	return sensortest.Open(t, "raingauge", spec, &sensortest.Env{Pins: on})
 }
 
 func TestSensor(t *testing.T) {
 	p := newPin(hi)
-	s, err := openSensor(t, map[string]string{"bucket_mm": "0.5", "debounce": "20ms"}, env{"GPIO17": p})
+	s, err := openSensor(t, map[string]string{"bucket_mm": "0.5", "debounce": "20ms"}, map[string]gpio.PinIO{"GPIO17": p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,20 +61,11 @@ func TestSensor(t *testing.T) {
 	if !strings.HasPrefix(s.String(), "rain (raingauge on GPIO17(17)") {
 		t.Errorf("String = %q", s.String())
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
+	sensortest.CheckCloseOnce(t, s, nil)
 	if p.P != gpio.PullNoChange {
 		t.Errorf("edge detection still on after Close (pull %v)", p.P)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := s.Sense(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Sense with ended ctx = %v", err)
-	}
+	sensortest.CheckSenseCanceled(t, s)
 }
 
 func TestSensorParams(t *testing.T) {
@@ -114,33 +92,17 @@ func TestSensorParams(t *testing.T) {
 }
 
 func TestSensorErrors(t *testing.T) {
-	tests := []struct {
-		name   string
-		params map[string]string
-		env    env
-		want   []string
-	}{
-		{"bucket not a number", map[string]string{"bucket_mm": "a lot"}, nil, []string{`sensor "rain"`, "raingauge", `bucket_mm="a lot"`, "in mm"}},
-		{"bucket zero", map[string]string{"bucket_mm": "0"}, nil, []string{`bucket_mm="0"`, "above 0"}},
-		{"bad edge", map[string]string{"edge": "both"}, nil, []string{`edge="both"`, `"falling" or "rising"`}},
-		{"bad pull", map[string]string{"pull": "strong"}, nil, []string{`pull="strong"`, `"up", "down" or "none"`}},
-		{"bad debounce", map[string]string{"debounce": "50"}, nil, []string{`debounce="50"`, "duration"}},
-		{"unknown param", map[string]string{"bucket": "0.2"}, nil, []string{"unknown param bucket", "bucket_mm"}},
-		{"no such pin", nil, env{}, []string{`sensor "rain"`, "input=GPIO17", "no such pin"}},
-		{"pin without edges", nil, env{"GPIO17": &gpiotest.Pin{N: "GPIO17"}}, []string{`sensor "rain"`, "raingauge:", "GPIO17"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := openSensor(t, tt.params, tt.env)
-			if err == nil {
-				s.Close()
-				t.Fatal("factory succeeded")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %s", err, w)
-				}
-			}
-		})
-	}
+	sensortest.RunErrorCases(t, "raingauge", rainSpec, nil, []sensortest.ErrorCase{
+		{Name: "bucket not a number", Params: map[string]string{"bucket_mm": "a lot"}, Want: []string{`sensor "rain"`, "raingauge", `bucket_mm="a lot"`, "in mm"}},
+		{Name: "bucket zero", Params: map[string]string{"bucket_mm": "0"}, Want: []string{`bucket_mm="0"`, "above 0"}},
+		{Name: "bad edge", Params: map[string]string{"edge": "both"}, Want: []string{`edge="both"`, `"falling" or "rising"`}},
+		{Name: "bad pull", Params: map[string]string{"pull": "strong"}, Want: []string{`pull="strong"`, `"up", "down" or "none"`}},
+		{Name: "bad debounce", Params: map[string]string{"debounce": "50"}, Want: []string{`debounce="50"`, "duration"}},
+		{Name: "unknown param", Params: map[string]string{"bucket": "0.2"}, Want: []string{"unknown param bucket", "bucket_mm"}},
+		{Name: "no such pin", Want: []string{`sensor "rain"`, "input=GPIO17", "no such pin"}},
+		{
+			Name: "pin without edges", Env: &sensortest.Env{Pins: map[string]gpio.PinIO{"GPIO17": &gpiotest.Pin{N: "GPIO17"}}},
+			Want: []string{`sensor "rain"`, "raingauge:", "GPIO17"},
+		},
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -28,7 +29,7 @@ func seeds(f *testing.F) {
 func FuzzReader(f *testing.F) {
 	seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := &stream{data: data}
+		s := &stream{Data: data}
 		d := devOn(s, Active)
 		d.maxSkip = 64
 		for range 64 {
@@ -36,7 +37,7 @@ func FuzzReader(f *testing.F) {
 			if err != nil {
 				return
 			}
-			read := s.consumed()
+			read := s.Consumed()
 			if len(read) < FrameSize {
 				t.Fatalf("frame from only %d bytes", len(read))
 			}
@@ -70,33 +71,19 @@ func FuzzParseFrame(f *testing.F) {
 // checksum at the offset it gives.
 func FuzzDecode(f *testing.F) {
 	seeds(f)
-	dec, err := sensor.LookupDecoder("sds011")
-	if err != nil {
-		f.Fatal(err)
-	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := dec(bytes.NewReader(data), nil, func(d sensor.Decoded) {
-			if d.Offset < 0 || d.Offset+FrameSize > int64(len(data)) {
+		sensortest.FuzzDecoded(t, "sds011", data, nil, func(d sensor.Decoded) float64 {
+			if d.Offset+FrameSize > int64(len(data)) {
 				t.Fatalf("value at offset %d outside the input", d.Offset)
 			}
 			fr, err := ParseFrame(data[d.Offset : d.Offset+FrameSize])
 			if err != nil {
 				t.Fatalf("value %+v from a frame ParseFrame refuses: %v", d, err)
 			}
-			want := float64(fr.PM2_5) / 10
 			if d.Quantity == telemetry.PM10 {
-				want = float64(fr.PM10) / 10
+				return float64(fr.PM10) / 10
 			}
-			if d.Value != want {
-				t.Fatalf("value %+v, frame says %v", d, want)
-			}
-		}, func(off int64, reason string) {
-			if off < 0 || off >= int64(len(data)) || reason == "" {
-				t.Fatalf("bad frame at %d (%q) in %d bytes", off, reason, len(data))
-			}
+			return float64(fr.PM2_5) / 10
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 	})
 }

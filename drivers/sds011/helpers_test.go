@@ -2,12 +2,14 @@ package sds011
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"time"
 
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
 
+	"github.com/xiuhua/xiuhua/drivers/framing"
 	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
@@ -46,13 +48,7 @@ func writeOp(w []byte) conntest.IO { return conntest.IO{W: w} }
 
 // reads turns chunks into the read operations a Dev must make, in order
 // and of exactly those sizes.
-func reads(chunks ...[]byte) []conntest.IO {
-	ops := make([]conntest.IO, len(chunks))
-	for i, c := range chunks {
-		ops[i] = conntest.IO{R: c}
-	}
-	return ops
-}
+var reads = sensortest.Reads
 
 // exchange is a command and the chip's reply, read whole.
 func exchange(w, reply []byte) []conntest.IO {
@@ -72,13 +68,7 @@ func newOps(m Mode, period int) []conntest.IO {
 	return ops(exchange(wWork, ackWork), exchange(mode, modeAck), exchange(per, perAck), exchange(wFirmware, ackFirmware))
 }
 
-func ops(groups ...[]conntest.IO) []conntest.IO {
-	var all []conntest.IO
-	for _, g := range groups {
-		all = append(all, g...)
-	}
-	return all
-}
+func ops(groups ...[]conntest.IO) []conntest.IO { return slices.Concat(groups...) }
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
@@ -90,30 +80,9 @@ type timeoutErr = sensortest.TimeoutError
 // flaky plays ops back with timeouts where asked: see sensortest.Flaky.
 type flaky = sensortest.Flaky
 
-// stream is a conn whose chip sends data and then falls silent: a read
-// that wants more than is left gets the rest and then times out, as a
-// UART read would. It ignores writes.
-type stream struct {
-	data []byte
-	pos  int
-}
-
-func (s *stream) String() string       { return "stream" }
-func (s *stream) Duplex() conn.Duplex  { return conn.Full }
-func (s *stream) consumed() []byte     { return s.data[:s.pos] }
-func (s *stream) Tx(w, r []byte) error { return s.tx(r) }
-
-func (s *stream) tx(r []byte) error {
-	if len(r) == 0 {
-		return nil
-	}
-	if s.pos+len(r) > len(s.data) {
-		s.pos = len(s.data)
-		return timeoutErr{}
-	}
-	s.pos += copy(r, s.data[s.pos:])
-	return nil
-}
+// stream is a conn whose chip sends data and then falls silent: see
+// sensortest.Stream.
+type stream = sensortest.Stream
 
 // stepClock is a clock that moves on a second each time it is read.
 type stepClock struct{ t time.Time }
@@ -127,5 +96,5 @@ func (c *stepClock) now() time.Time {
 // a clock that moves a second per look.
 func devOn(c conn.Conn, m Mode) *Dev {
 	clk := &stepClock{t: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}
-	return &Dev{c: c, mode: m, maxSkip: DefaultMaxSkip, now: clk.now}
+	return &Dev{c: c, mode: m, maxSkip: DefaultMaxSkip, now: clk.now, rx: framing.Rx{Buf: make([]byte, FrameSize)}}
 }

@@ -2,9 +2,10 @@ package sds011
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 // next reads from the conn until it has assembled a frame with a good
@@ -15,38 +16,30 @@ import (
 //
 // The caller holds d.mu.
 func (d *Dev) next(ctx context.Context, keep func(f []byte) bool, until time.Time) ([]byte, error) {
-	skipped, bad := 0, 0
+	var h framing.Hunt
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if skipped > d.maxSkip {
-			if bad > 0 {
-				return nil, fmt.Errorf("%w: %d corrupted frames and no good one in %d bytes", ErrChecksum, bad, skipped)
-			}
-			return nil, fmt.Errorf("%w in %d bytes", ErrNoFrame, skipped)
+		if err := h.Err(d.maxSkip, ErrChecksum, ErrNoFrame); err != nil {
+			return nil, err
 		}
-		if k := d.junk(); k > 0 {
-			d.discard(k)
-			skipped += k
+		if k := d.rx.Junk(dataStart, ackStart); k > 0 {
+			h.Junk(&d.rx, k)
 			continue
 		}
 		// The buffer is empty or starts with a frame's first bytes, so
 		// asking for a whole frame never reads past the end of one.
-		if d.n < FrameSize {
+		if d.rx.N < FrameSize {
 			if err := d.fill(ctx, until); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		f := d.buf[:]
+		f := d.rx.Buf[:FrameSize]
 		if !frameOK(f) {
-			// Restart the hunt at the byte after this candidate's 0xAA: a
-			// real frame may begin inside what we took for one.
 			d.stats.badChecksums.Add(1)
-			bad++
-			d.discard(1)
-			skipped++
+			h.Reject(&d.rx)
 			continue
 		}
 		if f[1] == kindData {
@@ -56,57 +49,27 @@ func (d *Dev) next(ctx context.Context, keep func(f []byte) bool, until time.Tim
 		}
 		if keep(f) {
 			out := append([]byte(nil), f...)
-			d.n = 0
+			d.rx.Drop(FrameSize)
 			return out, nil
 		}
-		d.n = 0
-		skipped += FrameSize
+		h.Pass(&d.rx, FrameSize)
 	}
 }
 
-// junk returns how many leading bytes of the buffer cannot begin a frame:
-// those before the first 0xAA that is followed by 0xC0, 0xC5 or nothing
-// yet.
-func (d *Dev) junk() int {
-	for i := 0; i < d.n; i++ {
-		if d.buf[i] != head {
-			continue
-		}
-		if i+1 == d.n || d.buf[i+1] == kindData || d.buf[i+1] == kindAck {
-			return i
-		}
-	}
-	return d.n
-}
+// How frames begin: a data frame, a command reply.
+var (
+	dataStart = []byte{head, kindData}
+	ackStart  = []byte{head, kindAck}
+)
 
-// fill reads until the buffer holds a whole frame, asking the conn for
-// exactly the missing bytes. While nothing is buffered it retries read
-// timeouts until the time until.
+// fill reads until the buffer holds a whole frame. While nothing is
+// buffered it sits out read timeouts until the time until.
 func (d *Dev) fill(ctx context.Context, until time.Time) error {
-	for d.n < FrameSize {
-		err := d.c.Tx(nil, d.buf[d.n:])
-		if err == nil {
-			d.n = FrameSize
-			return nil
-		}
-		if d.n == 0 && isTimeout(err) && ctx.Err() == nil && d.now().Before(until) {
-			continue
-		}
+	err := d.rx.Fill(d.c, FrameSize, func(err error) bool {
+		return framing.IsTimeout(err) && ctx.Err() == nil && d.now().Before(until)
+	})
+	if err != nil {
 		return fmt.Errorf("sds011: read: %w", err)
 	}
 	return nil
-}
-
-// discard drops k bytes that were not part of a good frame.
-func (d *Dev) discard(k int) {
-	d.stats.garbage.Add(uint64(k))
-	copy(d.buf[:], d.buf[k:d.n])
-	d.n -= k
-}
-
-// isTimeout reports whether err says a read ran out of time, in the way
-// net and drivers/tty errors do.
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
 }

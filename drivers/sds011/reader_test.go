@@ -2,10 +2,13 @@ package sds011
 
 import (
 	"bytes"
-	"errors"
 	"testing"
 
+	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 // TestReadStreams replays active-mode byte streams with the exact reads
@@ -84,28 +87,13 @@ func TestReadStreams(t *testing.T) {
 func TestReadGivesUp(t *testing.T) {
 	bad := bytes.Clone(knownFrame)
 	bad[8]++
-	tests := []struct {
-		name string
-		data []byte
-		want error
-	}{
-		{"zeros", make([]byte, 4096), ErrNoFrame},
-		{"heads without a kind", bytes.Repeat([]byte{0xaa, 0xaa, 0x01}, 500), ErrNoFrame},
-		{"only corrupted frames", bytes.Repeat(bad, 100), ErrChecksum},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &stream{data: tt.data}
-			_, err := devOn(s, Active).Read()
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("Read = %v, want %v", err, tt.want)
-			}
-			// The bound: MaxSkip bytes, plus at most one frame being looked at.
-			if max := DefaultMaxSkip + FrameSize; s.pos > max {
-				t.Errorf("read %d bytes before giving up, want ≤ %d", s.pos, max)
-			}
-		})
-	}
+	// The bound: MaxSkip bytes, plus at most one frame being looked at.
+	read := func(c conn.Conn) error { _, err := devOn(c, Active).Read(); return err }
+	sensortest.RunGiveUpCases(t, DefaultMaxSkip+FrameSize, read, []sensortest.GiveUpCase{
+		{Name: "zeros", Data: make([]byte, 4096), Want: ErrNoFrame},
+		{Name: "heads without a kind", Data: bytes.Repeat([]byte{0xaa, 0xaa, 0x01}, 500), Want: ErrNoFrame},
+		{Name: "only corrupted frames", Data: bytes.Repeat(bad, 100), Want: ErrChecksum},
+	})
 }
 
 func TestReadTimeouts(t *testing.T) {
@@ -136,7 +124,7 @@ func TestReadTimeouts(t *testing.T) {
 			if tt.ok && (err != nil || f != knownValues) {
 				t.Fatalf("Read = %+v, %v", f, err)
 			}
-			if !tt.ok && !isTimeout(err) {
+			if !tt.ok && !framing.IsTimeout(err) {
 				t.Fatalf("Read = %v, want a timeout", err)
 			}
 		})
@@ -157,25 +145,20 @@ func TestReadOutOfRange(t *testing.T) {
 }
 
 // flushConn records input flushes.
-type flushConn struct {
-	stream
-	flushes int
-}
-
-func (c *flushConn) ResetInputBuffer() error { c.flushes++; return nil }
+type flushConn = sensortest.FlushStream
 
 func TestReadFlushesInput(t *testing.T) {
-	c := &flushConn{stream: stream{data: cat(ackWork, ackQueryMode, ackPeriod0, ackFirmware, knownFrame)}}
+	c := &flushConn{Stream: stream{Data: cat(ackWork, ackQueryMode, ackPeriod0, ackFirmware, knownFrame)}}
 	d, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A byte left over from an earlier, failed read is stale too.
-	d.buf[0], d.n = 0xaa, 1
+	d.rx.Buf[0], d.rx.N = 0xaa, 1
 	if _, err := d.Read(); err != nil {
 		t.Fatal(err)
 	}
-	if c.flushes != 2 {
-		t.Errorf("flushed %d times, want once in New and once in Read", c.flushes)
+	if c.Flushes != 2 {
+		t.Errorf("flushed %d times, want once in New and once in Read", c.Flushes)
 	}
 }

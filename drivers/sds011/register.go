@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
@@ -85,18 +84,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	if err != nil {
 		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
-	s := spec.Serial
-	if s.Baud == 0 {
-		s.Baud = DefaultBaud
-	}
-	port, err := env.OpenSerial(s)
+	dev, port, err := sensor.OpenSerial(spec, env, "sds011", DefaultBaud, func(port sensor.Port) (*Dev, error) { return New(port, &o) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: sds011: open %s: %w", spec.Name, s.Port, err)
-	}
-	dev, err := New(port, &o)
-	if err != nil {
-		port.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	now := time.Now
 	return &dust{name: spec.Name, dev: dev, port: port, now: now, warm: now().Add(WarmUp)}, nil
@@ -110,8 +100,7 @@ type dust struct {
 	now  func() time.Time
 	warm time.Time // readings before this are Warming
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*dust)(nil)
@@ -143,13 +132,7 @@ func (s *dust) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 // Close puts the chip to sleep and closes the port, even when the sleep
 // command fails.
 func (s *dust) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.port.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.port.Close()) })
 }
 
 func (s *dust) String() string { return s.name + " (" + s.dev.String() + ")" }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 // Mode is how the chip reports.
@@ -81,14 +83,13 @@ type Dev struct {
 	fw      Firmware
 	now     func() time.Time
 
-	mu     sync.Mutex      // guards the conn, the buffer, mode and period
-	mode   Mode            //
-	period int             //
-	buf    [FrameSize]byte // bytes read but not yet consumed: buf[:n]
-	n      int
+	mu     sync.Mutex // guards the conn, rx, mode and period
+	mode   Mode       //
+	period int        //
+	rx     framing.Rx // bytes read but not yet consumed, at most a frame
 
 	stats struct {
-		frames, replies, badChecksums, garbage, outOfRange atomic.Uint64
+		frames, replies, badChecksums, outOfRange atomic.Uint64
 	}
 }
 
@@ -114,7 +115,7 @@ func New(c conn.Conn, opts *Opts) (*Dev, error) {
 	if o.MaxSkip == 0 {
 		o.MaxSkip = DefaultMaxSkip
 	}
-	d := &Dev{c: c, maxSkip: o.MaxSkip, now: time.Now}
+	d := &Dev{c: c, maxSkip: o.MaxSkip, now: time.Now, rx: framing.Rx{Buf: make([]byte, FrameSize)}}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.flush(); err != nil {
@@ -265,7 +266,7 @@ func (d *Dev) Stats() Stats {
 		Frames:       d.stats.frames.Load(),
 		Replies:      d.stats.replies.Load(),
 		BadChecksums: d.stats.badChecksums.Load(),
-		Garbage:      d.stats.garbage.Load(),
+		Garbage:      d.rx.Garbage.Load(),
 		OutOfRange:   d.stats.outOfRange.Load(),
 	}
 }
@@ -279,7 +280,7 @@ func (d *Dev) wake() error {
 	if _, err := d.exchange("work", cmdSleep, opSet, 1); err == nil {
 		return nil
 	}
-	d.discard(d.n)
+	d.rx.Discard(d.rx.N)
 	if err := d.flush(); err != nil {
 		return err
 	}
@@ -318,13 +319,8 @@ func (d *Dev) send(name string, cmd []byte) error {
 // flush discards what the port has received but nobody has read, when the
 // conn can do that. The caller holds d.mu.
 func (d *Dev) flush() error {
-	f, ok := d.c.(interface{ ResetInputBuffer() error })
-	if !ok {
-		return nil
-	}
-	if err := f.ResetInputBuffer(); err != nil {
+	if err := d.rx.Flush(d.c); err != nil {
 		return fmt.Errorf("sds011: flush input: %w", err)
 	}
-	d.n = 0
 	return nil
 }

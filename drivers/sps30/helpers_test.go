@@ -2,13 +2,15 @@ package sps30
 
 import (
 	"context"
-	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/i2c/i2ctest"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 // Bytes as they cross the bus, written out by hand from the datasheet
@@ -77,13 +79,7 @@ func newOps(clean []byte) []i2ctest.IO {
 	return append(ops, w(wStart))
 }
 
-func ops(groups ...[]i2ctest.IO) []i2ctest.IO {
-	var all []i2ctest.IO
-	for _, g := range groups {
-		all = append(all, g...)
-	}
-	return all
-}
+func ops(groups ...[]i2ctest.IO) []i2ctest.IO { return slices.Concat(groups...) }
 
 func with(b []byte, i int, v byte) []byte {
 	c := append([]byte(nil), b...)
@@ -94,33 +90,13 @@ func with(b []byte, i int, v byte) []byte {
 // playback returns a bus that replays ops and fails the test unless all
 // of them were used.
 func playback(t *testing.T, ops []i2ctest.IO) *i2ctest.Playback {
-	t.Helper()
-	p := &i2ctest.Playback{Ops: ops, DontPanic: true}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return p
+	return sensortest.I2CPlayback(t, ops)
 }
 
-var errNACK = errors.New("i2c: remote I/O error (NACK)")
+var errNACK = sensortest.ErrNACK
 
-// faulty fails transaction number failAt (from 0) with err, the way a bus
-// reports a NACK or a glitch, and hands the others to the Playback.
-type faulty struct {
-	*i2ctest.Playback
-	failAt, n int
-	err       error
-}
-
-func (f *faulty) Tx(addr uint16, w, r []byte) error {
-	f.n++
-	if f.n-1 == f.failAt {
-		return f.err
-	}
-	return f.Playback.Tx(addr, w, r)
-}
+// faulty fails a transaction on cue: see sensortest.FaultyBus.
+type faulty = sensortest.FaultyBus
 
 // sleeps records the waits a Dev asks for instead of waiting, and keeps a
 // clock that they move on.

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/i2c"
@@ -91,8 +90,7 @@ type dust struct {
 	bus  i2c.BusCloser
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var (
@@ -133,13 +131,7 @@ func (s *dust) FanClean() error { return s.dev.FanClean() }
 // Close stops measuring and closes the bus handle, even when the stop
 // command fails.
 func (s *dust) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.bus.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.bus.Close()) })
 }
 
 func (s *dust) String() string { return s.name + " (" + s.dev.String() + ")" }

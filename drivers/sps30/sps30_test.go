@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"periph.io/x/conn/v3/i2c/i2ctest"
+
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 const ms = time.Millisecond
@@ -68,17 +69,9 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bus := &faulty{Playback: playback(t, tt.ops), failAt: tt.failAt, err: errNACK}
+			bus := &faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}
 			_, err := newDev(bus, tt.opts, (&sleeps{}).sleep)
-			if err == nil {
-				t.Fatal("New succeeded")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("New = %v, want %v", err, tt.is)
-			}
-			if !strings.HasPrefix(err.Error(), "sps30: ") || !strings.Contains(err.Error(), tt.says) {
-				t.Errorf("New = %q, want sps30: … %s", err, tt.says)
-			}
+			sensortest.CheckErr(t, "New", err, tt.is, "sps30: ", tt.says)
 		})
 	}
 }
@@ -139,7 +132,7 @@ func TestReadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &sleeps{}
-			d := devOn(&faulty{Playback: playback(t, tt.ops), failAt: tt.failAt, err: errNACK}, s)
+			d := devOn(&faulty{Playback: playback(t, tt.ops), FailAt: tt.failAt}, s)
 			_, err := d.Read(context.Background())
 			if !errors.Is(err, tt.is) {
 				t.Fatalf("Read = %v, want %v", err, tt.is)

@@ -7,6 +7,7 @@ import (
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -34,7 +35,7 @@ func variant(noHeader bool) Checksum {
 func FuzzReader(f *testing.F) {
 	seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, noHeader bool) {
-		s := &stream{data: data}
+		s := &stream{Data: data}
 		d := devOn(s, false)
 		d.checksum = variant(noHeader)
 		for range 64 {
@@ -42,7 +43,7 @@ func FuzzReader(f *testing.F) {
 			if err != nil {
 				return
 			}
-			read := s.consumed()
+			read := s.Consumed()
 			if len(read) < FrameSize {
 				t.Fatalf("frame from only %d bytes", len(read))
 			}
@@ -73,35 +74,21 @@ func FuzzParseFrame(f *testing.F) {
 // checksum at the offset it gives.
 func FuzzDecode(f *testing.F) {
 	seeds(f)
-	dec, err := sensor.LookupDecoder("ultrasonic")
-	if err != nil {
-		f.Fatal(err)
-	}
 	f.Fuzz(func(t *testing.T, data []byte, noHeader bool) {
 		c := variant(noHeader)
 		params := map[string]string{"checksum": c.String(), "mounting_height_m": "10"}
-		err := dec(bytes.NewReader(data), params, func(d sensor.Decoded) {
-			if d.Offset < 0 || d.Offset+FrameSize > int64(len(data)) {
+		sensortest.FuzzDecoded(t, "ultrasonic", data, params, func(d sensor.Decoded) float64 {
+			if d.Offset+FrameSize > int64(len(data)) {
 				t.Fatalf("value at offset %d outside the input", d.Offset)
 			}
 			v, err := ParseFrame(data[d.Offset:d.Offset+FrameSize], c)
 			if err != nil {
 				t.Fatalf("value %+v from a frame ParseFrame refuses: %v", d, err)
 			}
-			want := float64(v) / float64(physic.MilliMetre)
 			if d.Quantity == telemetry.WaterLevel {
-				want = float64(10*physic.Metre-v) / float64(physic.Metre)
+				return float64(10*physic.Metre-v) / float64(physic.Metre)
 			}
-			if d.Value != want {
-				t.Fatalf("value %+v, frame says %v", d, want)
-			}
-		}, func(off int64, reason string) {
-			if off < 0 || off >= int64(len(data)) || reason == "" {
-				t.Fatalf("bad frame at %d (%q) in %d bytes", off, reason, len(data))
-			}
+			return float64(v) / float64(physic.MilliMetre)
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 	})
 }

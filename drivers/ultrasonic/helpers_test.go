@@ -2,13 +2,14 @@ package ultrasonic
 
 import (
 	"bytes"
-	"errors"
+	"slices"
 	"testing"
 
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
 	"periph.io/x/conn/v3/physic"
 
+	"github.com/xiuhua/xiuhua/drivers/framing"
 	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
@@ -34,24 +35,12 @@ func writeOp(w []byte) conntest.IO { return conntest.IO{W: w} }
 
 // reads turns chunks into the read operations a Dev must make, in order
 // and of exactly those sizes.
-func reads(chunks ...[]byte) []conntest.IO {
-	ops := make([]conntest.IO, len(chunks))
-	for i, c := range chunks {
-		ops[i] = conntest.IO{R: c}
-	}
-	return ops
-}
+var reads = sensortest.Reads
 
 // triggered is the traffic of one triggered frame.
 func triggered(f []byte) []conntest.IO { return []conntest.IO{writeOp(trig), {R: f}} }
 
-func ops(groups ...[]conntest.IO) []conntest.IO {
-	var all []conntest.IO
-	for _, g := range groups {
-		all = append(all, g...)
-	}
-	return all
-}
+func ops(groups ...[]conntest.IO) []conntest.IO { return slices.Concat(groups...) }
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
@@ -63,42 +52,15 @@ type timeoutErr = sensortest.TimeoutError
 // flaky plays ops back with timeouts where asked: see sensortest.Flaky.
 type flaky = sensortest.Flaky
 
-// stream is a conn whose board sends data and then falls silent: a read
-// that wants more than is left gets the rest and then times out, as a
-// UART read would. It ignores writes.
-type stream struct {
-	data []byte
-	pos  int
-}
-
-func (s *stream) String() string      { return "stream" }
-func (s *stream) Duplex() conn.Duplex { return conn.Full }
-func (s *stream) consumed() []byte    { return s.data[:s.pos] }
-
-func (s *stream) Tx(w, r []byte) error {
-	if len(r) == 0 {
-		return nil
-	}
-	if s.pos+len(r) > len(s.data) {
-		s.pos = len(s.data)
-		return timeoutErr{}
-	}
-	s.pos += copy(r, s.data[s.pos:])
-	return nil
-}
+// stream is a conn whose board sends data and then falls silent: see
+// sensortest.Stream.
+type stream = sensortest.Stream
 
 // devOn returns a Dev on c as New leaves it for opts, without New's probe.
 func devOn(c conn.Conn, trigger bool) *Dev {
-	d := &Dev{c: c, min: DefaultMin, max: DefaultMax, maxSkip: DefaultMaxSkip}
+	d := &Dev{c: c, min: DefaultMin, max: DefaultMax, maxSkip: DefaultMaxSkip, rx: framing.Rx{Buf: make([]byte, FrameSize)}}
 	if trigger {
 		d.trigger = trig
 	}
 	return d
-}
-
-// isTimeout reports whether err says a read ran out of time, in the way
-// net and drivers/tty errors do.
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
 }

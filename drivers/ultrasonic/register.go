@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/physic"
@@ -144,18 +143,9 @@ func open(ctx context.Context, spec sensor.Spec, env sensor.Env) (sensor.Sensor,
 	if err != nil {
 		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
 	}
-	s := spec.Serial
-	if s.Baud == 0 {
-		s.Baud = DefaultBaud
-	}
-	port, err := env.OpenSerial(s)
+	dev, port, err := sensor.OpenSerial(spec, env, "ultrasonic", DefaultBaud, func(port sensor.Port) (*Dev, error) { return New(port, &c.opts) })
 	if err != nil {
-		return nil, fmt.Errorf("sensor %q: ultrasonic: open %s: %w", spec.Name, s.Port, err)
-	}
-	dev, err := New(port, &c.opts)
-	if err != nil {
-		port.Close()
-		return nil, fmt.Errorf("sensor %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return &level{name: spec.Name, dev: dev, port: port, cfg: c, now: time.Now}, nil
 }
@@ -168,8 +158,7 @@ type level struct {
 	cfg  config
 	now  func() time.Time
 
-	once sync.Once
-	err  error
+	closed sensor.CloseOnce
 }
 
 var _ sensor.Sensor = (*level)(nil)
@@ -203,13 +192,7 @@ func (s *level) Sense(ctx context.Context) ([]telemetry.Reading, error) {
 
 // Close closes the port. The boards have nothing to halt.
 func (s *level) Close() error {
-	s.once.Do(func() {
-		s.err = errors.Join(s.dev.Halt(), s.port.Close())
-		if s.err != nil {
-			s.err = fmt.Errorf("sensor %q: close: %w", s.name, s.err)
-		}
-	})
-	return s.err
+	return s.closed.Do(s.name, func() error { return errors.Join(s.dev.Halt(), s.port.Close()) })
 }
 
 func (s *level) String() string { return s.name + " (" + s.dev.String() + ")" }

@@ -9,6 +9,8 @@ import (
 
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
 )
 
 // Defaults used when an Opts field is zero: the A02YYUW's range.
@@ -67,12 +69,11 @@ type Dev struct {
 	min, max physic.Distance
 	maxSkip  int
 
-	mu  sync.Mutex      // guards the conn and the buffer
-	buf [FrameSize]byte // bytes read but not yet consumed: buf[:n]
-	n   int
+	mu sync.Mutex // guards the conn and rx
+	rx framing.Rx // bytes read but not yet consumed, at most a frame
 
 	stats struct {
-		frames, badChecksums, garbage, outOfRange atomic.Uint64
+		frames, badChecksums, outOfRange atomic.Uint64
 	}
 }
 
@@ -100,7 +101,7 @@ func New(c conn.Conn, opts *Opts) (*Dev, error) {
 	if o.MaxSkip == 0 {
 		o.MaxSkip = DefaultMaxSkip
 	}
-	d := &Dev{c: c, checksum: o.Checksum, min: o.Min, max: o.Max, maxSkip: o.MaxSkip}
+	d := &Dev{c: c, checksum: o.Checksum, min: o.Min, max: o.Max, maxSkip: o.MaxSkip, rx: framing.Rx{Buf: make([]byte, FrameSize)}}
 	if o.Trigger {
 		b := o.TriggerByte
 		if b == 0 {
@@ -157,7 +158,7 @@ func (d *Dev) measure(ctx context.Context, n int) (Measurement, error) {
 			}
 			// A partial frame will not be completed: the board answers
 			// each trigger with one frame.
-			d.discard(d.n)
+			d.rx.Discard(d.rx.N)
 			continue
 		}
 		echoes = append(echoes, v)
@@ -196,7 +197,7 @@ func (d *Dev) Stats() Stats {
 	return Stats{
 		Frames:       d.stats.frames.Load(),
 		BadChecksums: d.stats.badChecksums.Load(),
-		Garbage:      d.stats.garbage.Load(),
+		Garbage:      d.rx.Garbage.Load(),
 		OutOfRange:   d.stats.outOfRange.Load(),
 	}
 }
@@ -207,13 +208,8 @@ func (d *Dev) String() string { return "ultrasonic on " + d.c.String() }
 // conn can do that, so that a measurement is made of fresh frames. The
 // caller holds d.mu.
 func (d *Dev) flush() error {
-	f, ok := d.c.(interface{ ResetInputBuffer() error })
-	if !ok {
-		return nil
-	}
-	if err := f.ResetInputBuffer(); err != nil {
+	if err := d.rx.Flush(d.c); err != nil {
 		return fmt.Errorf("ultrasonic: flush input: %w", err)
 	}
-	d.n = 0
 	return nil
 }

@@ -4,8 +4,12 @@ import (
 	"errors"
 	"testing"
 
+	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/conntest"
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/drivers/framing"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 )
 
 func TestNew(t *testing.T) {
@@ -59,7 +63,7 @@ func TestNewErrors(t *testing.T) {
 				t.Fatal("New succeeded")
 			}
 			if _, ok := tt.want.(timeoutErr); ok {
-				if !isTimeout(err) {
+				if !framing.IsTimeout(err) {
 					t.Errorf("New = %v, want a timeout", err)
 				}
 			} else if tt.want != nil && !errors.Is(err, tt.want) {
@@ -159,12 +163,12 @@ func TestMeasureMajority(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := devOn(&stream{data: cat(tt.frames...)}, false)
+			d := devOn(&stream{Data: cat(tt.frames...)}, false)
 			m, err := d.Measure(tt.n)
 			if (err == nil) != tt.ok {
 				t.Fatalf("Measure = %+v, %v; want ok %v", m, err, tt.ok)
 			}
-			if !tt.ok && !isTimeout(err) {
+			if !tt.ok && !framing.IsTimeout(err) {
 				t.Errorf("Measure = %v, want the timeout", err)
 			}
 			if tt.ok && m.Echoes != len(tt.frames) {
@@ -179,50 +183,30 @@ func TestMeasureMajority(t *testing.T) {
 
 func TestReadGivesUp(t *testing.T) {
 	bad := cat(f1953[:3], []byte{0xa6})
-	tests := []struct {
-		name string
-		data []byte
-		want error
-	}{
-		{"zeros", make([]byte, 4096), ErrNoFrame},
-		{"only corrupted frames", cat(bad, bad, bad, bad, bad, bad, bad, bad, bad, bad, bad, bad), ErrChecksum},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &stream{data: tt.data}
-			_, err := devOn(s, false).Read()
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("Read = %v, want %v", err, tt.want)
-			}
-			if max := DefaultMaxSkip + FrameSize; s.pos > max {
-				t.Errorf("read %d bytes before giving up, want ≤ %d", s.pos, max)
-			}
-		})
-	}
+	read := func(c conn.Conn) error { _, err := devOn(c, false).Read(); return err }
+	sensortest.RunGiveUpCases(t, DefaultMaxSkip+FrameSize, read, []sensortest.GiveUpCase{
+		{Name: "zeros", Data: make([]byte, 4096), Want: ErrNoFrame},
+		{Name: "only corrupted frames", Data: cat(bad, bad, bad, bad, bad, bad, bad, bad, bad, bad, bad, bad), Want: ErrChecksum},
+	})
 }
 
 // flushConn records input flushes.
-type flushConn struct {
-	stream
-	flushes int
-}
-
-func (c *flushConn) ResetInputBuffer() error { c.flushes++; return nil }
+type flushConn = sensortest.FlushStream
 
 func TestMeasureFlushesInput(t *testing.T) {
-	c := &flushConn{stream: stream{data: cat(f1953, f1950, f1960)}}
+	c := &flushConn{Stream: stream{Data: cat(f1953, f1950, f1960)}}
 	d, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.buf[0], d.n = 0xff, 1
+	d.rx.Buf[0], d.rx.N = 0xff, 1
 	if v, err := d.Read(); err != nil || v != 1950*mm {
 		t.Fatalf("Read = %v, %v", v, err)
 	}
 	if _, err := d.Measure(1); err != nil {
 		t.Fatal(err)
 	}
-	if c.flushes != 3 {
-		t.Errorf("flushed %d times, want once per measurement", c.flushes)
+	if c.Flushes != 3 {
+		t.Errorf("flushed %d times, want once per measurement", c.Flushes)
 	}
 }

@@ -16,6 +16,22 @@ const (
 	PeriodicRoom = 2
 )
 
+// Queue puts b on out, the line to the host, without waiting, and
+// reports whether it did. A periodic frame is refused once PeriodicRoom
+// writes are waiting, so that answers to commands still fit; an answer is
+// refused only when the line is full.
+func Queue(out chan<- []byte, b []byte, periodic bool) bool {
+	if periodic && len(out) >= PeriodicRoom {
+		return false
+	}
+	select {
+	case out <- b:
+		return true
+	default:
+		return false
+	}
+}
+
 // Firmware is a UART chip's main loop. It reads the host's bytes from in
 // and writes its own to out, and returns nil when ctx ends or the error
 // that errc reports when the line fails.

@@ -47,3 +47,23 @@ func TestServeUARTStopsAndClearsDeadlines(t *testing.T) {
 		t.Errorf("pipe unusable after ServeUART: %v", err)
 	}
 }
+
+func TestQueueKeepsRoomForAnswers(t *testing.T) {
+	out := make(chan []byte, chip.LineQueue)
+	for i := range chip.PeriodicRoom {
+		if !chip.Queue(out, []byte{byte(i)}, true) {
+			t.Fatalf("periodic frame %d refused on a line with %d waiting", i, len(out))
+		}
+	}
+	if chip.Queue(out, []byte{0xff}, true) {
+		t.Errorf("periodic frame queued with %d waiting, want it refused", len(out))
+	}
+	for i := chip.PeriodicRoom; i < chip.LineQueue; i++ {
+		if !chip.Queue(out, []byte{byte(i)}, false) {
+			t.Fatalf("answer refused with %d waiting", len(out))
+		}
+	}
+	if chip.Queue(out, []byte{0xfe}, false) || len(out) != chip.LineQueue {
+		t.Errorf("answer queued on a full line (%d waiting)", len(out))
+	}
+}

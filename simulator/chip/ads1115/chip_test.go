@@ -1,28 +1,20 @@
 package ads1115
 
 import (
-	"sync"
 	"testing"
 	"time"
 
 	"periph.io/x/conn/v3/physic"
+
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is a settable time for the chip: see chiptest.Clock.
+type clock = chiptest.Clock
 
 func newChip(t *testing.T, slow float64) (*Chip, *clock) {
 	t.Helper()
-	clk := &clock{t: time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC)}
+	clk := chiptest.NewClock(time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC))
 	return New(&Opts{Now: clk.Now, Slow: slow}), clk
 }
 

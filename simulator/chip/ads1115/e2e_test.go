@@ -10,18 +10,15 @@ import (
 
 	_ "github.com/xiuhua/xiuhua/drivers/ads1115level" // registers "ads1115level"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
 func openLevel(t *testing.T, b *board.Board, addr uint16, params map[string]string) (sensor.Sensor, error) {
 	t.Helper()
-	f, err := sensor.Lookup("ads1115level")
-	if err != nil {
-		t.Fatal(err)
-	}
 	spec := sensor.Spec{Name: "river", Driver: "ads1115level", I2C: sensor.I2C{Bus: "1", Addr: addr}, Params: params}
-	return f(context.Background(), spec, b)
+	return sensortest.Open(t, "ads1115level", spec, b)
 }
 
 func sense(t *testing.T, s sensor.Sensor) map[telemetry.Quantity]telemetry.Reading {

@@ -3,29 +3,19 @@ package adxl345
 import (
 	"context"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
 	drv "github.com/xiuhua/xiuhua/drivers/adxl345"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/simulator/board"
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// clock is a settable time for the chip.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is a settable time for the chip: see chiptest.Clock.
+type clock = chiptest.Clock
 
 // trip is a lift car that accelerates up at 1.2 m/s² for two seconds,
 // cruises, and brakes, with a little sway.
@@ -46,19 +36,12 @@ func trip(t time.Time) Values {
 func readBack(a float64) float64 { return math.Round(a/G*CountsPerG) * drv.Scale }
 
 func TestRegisteredSensor(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}
+	clk := chiptest.NewClock(time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC))
 	c := New(trip, &Opts{Now: clk.Now})
 	b := board.New()
 	b.I2C("1").Attach(0x1d, c)
-	open, err := sensor.Lookup("adxl345")
-	if err != nil {
-		t.Fatal(err)
-	}
 	spec := sensor.Spec{Name: "car", Driver: "adxl345", I2C: sensor.I2C{Bus: "1", Addr: 0x1d}, Params: map[string]string{"range": "4g", "rate": "200"}}
-	s, err := open(context.Background(), spec, b)
-	if err != nil {
-		t.Fatalf("factory: %v", err)
-	}
+	s := sensortest.MustOpen(t, "adxl345", spec, b)
 	if st := c.State(); !st.Measuring || st.Range != 4 || !st.FullRes || st.Rate != 0x0b {
 		t.Fatalf("chip %+v after the factory", st)
 	}

@@ -3,29 +3,19 @@ package bmp280
 import (
 	"context"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
 	drv "github.com/xiuhua/xiuhua/drivers/bmp280"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/simulator/board"
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// clock is a settable time for the chip.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is a settable time for the chip: see chiptest.Clock.
+type clock = chiptest.Clock
 
 // lift is a barometer in a lift car that climbs a 3 m storey a minute
 // (about 36 Pa) while the afternoon warms and dries.
@@ -47,19 +37,12 @@ func TestRegisteredSensor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := &clock{t: time.Date(2025, 6, 1, 13, 0, 0, 0, time.UTC)}
+			clk := chiptest.NewClock(time.Date(2025, 6, 1, 13, 0, 0, 0, time.UTC))
 			c := New(lift, &Opts{BME280: tt.bme, Now: clk.Now})
 			b := board.New()
 			b.I2C("1").Attach(0x77, c)
-			open, err := sensor.Lookup("bmp280")
-			if err != nil {
-				t.Fatal(err)
-			}
 			spec := sensor.Spec{Name: "baro", Driver: "bmp280", I2C: sensor.I2C{Bus: "1", Addr: 0x77}, Params: tt.params}
-			s, err := open(context.Background(), spec, b)
-			if err != nil {
-				t.Fatalf("factory: %v", err)
-			}
+			s := sensortest.MustOpen(t, "bmp280", spec, b)
 			for range 5 {
 				now := clk.Add(7 * time.Minute)
 				rs, err := s.Sense(context.Background())

@@ -12,6 +12,7 @@ import (
 	_ "github.com/xiuhua/xiuhua/drivers/pir"
 	_ "github.com/xiuhua/xiuhua/drivers/raingauge"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
@@ -36,14 +37,7 @@ func settle(t *testing.T, p *Pin) {
 
 func openOn(t *testing.T, b *board.Board, driver string, pins, params map[string]string) sensor.Sensor {
 	t.Helper()
-	f, err := sensor.Lookup(driver)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := f(context.Background(), sensor.Spec{Name: driver, Driver: driver, Pins: pins, Params: params}, b)
-	if err != nil {
-		t.Fatalf("%s factory: %v", driver, err)
-	}
+	s := sensortest.MustOpen(t, driver, sensor.Spec{Name: driver, Driver: driver, Pins: pins, Params: params}, b)
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("%s Close: %v", driver, err)

@@ -2,31 +2,20 @@ package ld2410
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	_ "github.com/xiuhua/xiuhua/drivers/ld2410" // registers "ld2410"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// clock is a settable time for the radar's Source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is a settable time for the chip: see chiptest.Clock.
+type clock = chiptest.Clock
 
 // ride is a Source for an elevator car: empty, then someone walks in,
 // stands still, and is joined by someone moving, minute by minute.
@@ -61,22 +50,9 @@ func want(v Values) map[telemetry.Quantity]float64 {
 
 func newRig(t *testing.T, period time.Duration) (*chip.PTY, *Chip, *clock) {
 	t.Helper()
-	p, err := chip.OpenPTY()
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	clk := &clock{t: time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC)}
+	clk := chiptest.NewClock(time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC))
 	c := New(ride, &Opts{Period: period, Now: clk.Now})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, p.Master) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		p.Close()
-	})
+	p := chiptest.ServeOnPTY(t, c.Serve)
 	return p, c, clk
 }
 
@@ -84,15 +60,8 @@ func newRig(t *testing.T, period time.Duration) (*chip.PTY, *Chip, *clock) {
 // factory 256000 baud, which a pseudo-terminal takes as any other rate.
 func TestRegisteredSensor(t *testing.T) {
 	p, c, clk := newRig(t, 10*time.Millisecond)
-	open, err := sensor.Lookup("ld2410")
-	if err != nil {
-		t.Fatal(err)
-	}
 	spec := sensor.Spec{Name: "car", Driver: "ld2410", Serial: sensor.Serial{Port: p.SlavePath}}
-	s, err := open(context.Background(), spec, board.New())
-	if err != nil {
-		t.Fatalf("factory: %v", err)
-	}
+	s := sensortest.MustOpen(t, "ld2410", spec, board.New())
 	defer s.Close()
 	if st := c.State(); st.Config || st.Acks != 3 {
 		t.Errorf("radar %+v after the probe, want out of configuration mode", st)

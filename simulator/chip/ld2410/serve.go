@@ -84,19 +84,14 @@ func (c *Chip) obey(out chan []byte, payload []byte) {
 func (c *Chip) send(out chan []byte, b []byte, periodic bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !periodic || len(out) < chip.PeriodicRoom {
-		select {
-		case out <- b:
-			if b[0] == reportHeader[0] {
-				c.state.Reports++
-			} else {
-				c.state.Acks++
-			}
-			return
-		default:
-		}
+	switch {
+	case !chip.Queue(out, b, periodic):
+		c.state.Dropped++
+	case b[0] == reportHeader[0]:
+		c.state.Reports++
+	default:
+		c.state.Acks++
 	}
-	c.state.Dropped++
 }
 
 func (c *Chip) count(f func(*State)) {

@@ -10,9 +10,11 @@ import (
 
 	"github.com/xiuhua/xiuhua/drivers/modbuslevel"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/drivers/tty"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -30,31 +32,13 @@ func (w *water) Source() Source {
 // serve runs c on a new pty until the test ends, and returns the pty.
 func serve(t *testing.T, c *Chip) *chip.PTY {
 	t.Helper()
-	p, err := chip.OpenPTY()
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, p.Master) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		p.Close()
-	})
-	return p
+	return chiptest.ServeOnPTY(t, c.Serve)
 }
 
 func openSensor(t *testing.T, p *chip.PTY, params map[string]string) (sensor.Sensor, error) {
 	t.Helper()
-	f, err := sensor.Lookup("modbuslevel")
-	if err != nil {
-		t.Fatal(err)
-	}
 	spec := sensor.Spec{Name: "radar", Driver: "modbuslevel", Serial: sensor.Serial{Port: p.SlavePath}, Params: params}
-	return f(context.Background(), spec, board.New())
+	return sensortest.Open(t, "modbuslevel", spec, board.New())
 }
 
 func TestRegisteredSensor(t *testing.T) {

@@ -3,29 +3,19 @@ package mpu6050
 import (
 	"context"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
 	drv "github.com/xiuhua/xiuhua/drivers/mpu6050"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/simulator/board"
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// clock is a settable time for the chip.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is a settable time for the chip: see chiptest.Clock.
+type clock = chiptest.Clock
 
 // sway is a lift car that sways and warms up as the minutes pass.
 func sway(t time.Time) Values {
@@ -38,20 +28,13 @@ func sway(t time.Time) Values {
 }
 
 func TestRegisteredSensor(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}
+	clk := chiptest.NewClock(time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC))
 	c := New(sway, &Opts{Now: clk.Now})
 	b := board.New()
 	b.I2C("1").Attach(0x69, c)
-	open, err := sensor.Lookup("mpu6050")
-	if err != nil {
-		t.Fatal(err)
-	}
 	spec := sensor.Spec{Name: "car", Driver: "mpu6050", I2C: sensor.I2C{Bus: "1", Addr: 0x69},
 		Params: map[string]string{"accel_range": "4g", "gyro_range": "500", "bandwidth": "21"}}
-	s, err := open(context.Background(), spec, b)
-	if err != nil {
-		t.Fatalf("factory: %v", err)
-	}
+	s := sensortest.MustOpen(t, "mpu6050", spec, b)
 	if st := c.State(); st.Asleep || st.Clock != 1 || st.AccelRange != 4 || st.GyroRange != 500 || st.DLPF != 4 || st.Resets != 1 {
 		t.Fatalf("chip %+v after the factory", st)
 	}

@@ -2,12 +2,12 @@ package pms5003
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	drv "github.com/xiuhua/xiuhua/drivers/pms5003"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/drivers/tty"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
@@ -15,20 +15,8 @@ import (
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// clock is a settable time for the chip's Source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is a settable time for the chip: see chiptest.Clock.
+type clock = chiptest.Clock
 
 // dustDay is a Source whose air changes by the minute.
 func dustDay(t time.Time) Values {
@@ -50,22 +38,9 @@ type rig struct {
 
 func newRig(t *testing.T, period time.Duration) *rig {
 	t.Helper()
-	p, err := chip.OpenPTY()
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	clk := &clock{t: time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC)}
+	clk := chiptest.NewClock(time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC))
 	c := New(dustDay, &Opts{Period: period, Now: clk.Now})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, p.Master) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		p.Close()
-	})
+	p := chiptest.ServeOnPTY(t, c.Serve)
 	return &rig{pty: p, chip: c, clock: clk}
 }
 
@@ -143,14 +118,7 @@ func TestDriverActive(t *testing.T) {
 
 func TestRegisteredSensor(t *testing.T) {
 	r := newRig(t, time.Hour)
-	open, err := sensor.Lookup("pms5003")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := open(context.Background(), sensor.Spec{Name: "dust", Serial: sensor.Serial{Port: r.pty.SlavePath}}, board.New())
-	if err != nil {
-		t.Fatalf("factory: %v", err)
-	}
+	s := sensortest.MustOpen(t, "pms5003", sensor.Spec{Name: "dust", Serial: sensor.Serial{Port: r.pty.SlavePath}}, board.New())
 	rs, err := s.Sense(context.Background())
 	if err != nil {
 		t.Fatalf("Sense: %v", err)

@@ -96,19 +96,14 @@ func (c *Chip) obey(out chan []byte, cmd [cmdSize]byte) {
 func (c *Chip) send(out chan []byte, b []byte, periodic bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !periodic || len(out) < chip.PeriodicRoom {
-		select {
-		case out <- b:
-			if len(b) == frameSize {
-				c.state.Frames++
-			} else {
-				c.state.Replies++
-			}
-			return
-		default:
-		}
+	switch {
+	case !chip.Queue(out, b, periodic):
+		c.state.Dropped++
+	case len(b) == frameSize:
+		c.state.Frames++
+	default:
+		c.state.Replies++
 	}
-	c.state.Dropped++
 }
 
 func (c *Chip) count(f func(*State)) {

@@ -2,31 +2,20 @@ package sds011
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	_ "github.com/xiuhua/xiuhua/drivers/sds011" // registers "sds011"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// clock is a settable time for the chip's Source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is a settable time for the chip: see chiptest.Clock.
+type clock = chiptest.Clock
 
 // dustDay is a Source whose air changes by the minute.
 func dustDay(t time.Time) Values {
@@ -51,36 +40,16 @@ type rig struct {
 
 func newRig(t *testing.T, period time.Duration) *rig {
 	t.Helper()
-	p, err := chip.OpenPTY()
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	clk := &clock{t: time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC)}
+	clk := chiptest.NewClock(time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC))
 	c := New(dustDay, &Opts{Period: period, Now: clk.Now})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, p.Master) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		p.Close()
-	})
+	p := chiptest.ServeOnPTY(t, c.Serve)
 	return &rig{pty: p, chip: c, clock: clk}
 }
 
 func (r *rig) open(t *testing.T, params map[string]string) sensor.Sensor {
 	t.Helper()
-	open, err := sensor.Lookup("sds011")
-	if err != nil {
-		t.Fatal(err)
-	}
 	spec := sensor.Spec{Name: "dust", Driver: "sds011", Serial: sensor.Serial{Port: r.pty.SlavePath}, Params: params}
-	s, err := open(context.Background(), spec, board.New())
-	if err != nil {
-		t.Fatalf("factory: %v", err)
-	}
+	s := sensortest.MustOpen(t, "sds011", spec, board.New())
 	return s
 }
 

@@ -145,19 +145,14 @@ func workByte(asleep bool) byte {
 func (c *Chip) send(out chan []byte, b []byte, periodic bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !periodic || len(out) < chip.PeriodicRoom {
-		select {
-		case out <- b:
-			if b[1] == kindData {
-				c.state.Frames++
-			} else {
-				c.state.Replies++
-			}
-			return
-		default:
-		}
+	switch {
+	case !chip.Queue(out, b, periodic):
+		c.state.Dropped++
+	case b[1] == kindData:
+		c.state.Frames++
+	default:
+		c.state.Replies++
 	}
-	c.state.Dropped++
 }
 
 func (c *Chip) count(f func(*State)) {

@@ -1,8 +1,6 @@
 package sds011
 
 import (
-	"context"
-	"errors"
 	"io"
 	"net"
 	"testing"
@@ -77,10 +75,7 @@ func TestServeCommands(t *testing.T) {
 			c := New(constant(hazy), &Opts{Period: time.Hour})
 			host := serve(t, c)
 			for _, s := range tt.steps {
-				host.SetWriteDeadline(time.Now().Add(5 * time.Second))
-				if _, err := host.Write(s.send); err != nil {
-					t.Fatal(err)
-				}
+				chiptest.Send(t, host, s.send)
 				expect(t, host, s.want)
 			}
 			if got := c.State(); got != tt.state {
@@ -140,18 +135,6 @@ func TestServeStopsWhileWriteBlocked(t *testing.T) {
 }
 
 func TestServeReturnsReadError(t *testing.T) {
-	chipEnd, host := net.Pipe()
-	defer chipEnd.Close()
 	c := New(constant(hazy), &Opts{Period: time.Hour})
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(context.Background(), chipEnd) }()
-	host.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, io.EOF) {
-			t.Errorf("Serve = %v, want EOF", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return when the host went away")
-	}
+	chiptest.ReturnsReadError(t, c.Serve)
 }

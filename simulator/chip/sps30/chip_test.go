@@ -3,24 +3,14 @@ package sps30
 import (
 	"bytes"
 	"errors"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/xiuhua/xiuhua/simulator/chip/chiptest"
 )
 
-// clock is a settable time for the chip.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is a settable time for the chip: see chiptest.Clock.
+type clock = chiptest.Clock
 
 var t0 = time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC)
 
@@ -35,7 +25,7 @@ func byMinute(t time.Time) Values {
 }
 
 func newChip() (*Chip, *clock) {
-	clk := &clock{t: t0}
+	clk := chiptest.NewClock(t0)
 	return New(byMinute, &Opts{Now: clk.Now}), clk
 }
 
@@ -152,7 +142,7 @@ func TestMeasuring(t *testing.T) {
 }
 
 func TestAutoClean(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := chiptest.NewClock(t0)
 	c := New(byMinute, &Opts{Now: clk.Now, CleanInterval: 60})
 	tx(t, c, []byte{0x00, 0x10, 0x03, 0x00, 0xac}, 0)
 	clk.Add(61 * time.Second)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	drv "github.com/xiuhua/xiuhua/drivers/sps30"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/telemetry"
@@ -18,15 +19,8 @@ func TestRegisteredSensor(t *testing.T) {
 	c, clk := newChip()
 	b := board.New()
 	b.I2C("1").Attach(0x69, c)
-	open, err := sensor.Lookup("sps30")
-	if err != nil {
-		t.Fatal(err)
-	}
 	spec := sensor.Spec{Name: "dust", Driver: "sps30", I2C: sensor.I2C{Bus: "1", Addr: 0x69}, Params: map[string]string{"clean_interval": "48h"}}
-	s, err := open(context.Background(), spec, b)
-	if err != nil {
-		t.Fatalf("factory: %v", err)
-	}
+	s := sensortest.MustOpen(t, "sps30", spec, b)
 	if st := c.State(); !st.Measuring || st.Format != 0x03 || st.CleanInterval != 172800 || st.Resets != 1 {
 		t.Fatalf("chip %+v after the factory", st)
 	}

@@ -2,11 +2,11 @@ package ultrasonic
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/xiuhua/xiuhua/drivers/sensor"
+	"github.com/xiuhua/xiuhua/drivers/sensor/sensortest"
 	_ "github.com/xiuhua/xiuhua/drivers/ultrasonic" // registers "ultrasonic"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
@@ -14,19 +14,8 @@ import (
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// clock is a settable time for the board's Source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is a settable time for the chip: see chiptest.Clock.
+type clock = chiptest.Clock
 
 // tide is a Source whose water rises by the minute under a sensor
 // mounted 5 m above the datum: the distance falls from 3 m.
@@ -39,23 +28,10 @@ func tide(t time.Time) Values {
 // clock.
 func newRig(t *testing.T, opts Opts) (*chip.PTY, *Chip, *clock) {
 	t.Helper()
-	p, err := chip.OpenPTY()
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	clk := &clock{t: time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC)}
+	clk := chiptest.NewClock(time.Date(2025, 6, 1, 7, 30, 0, 0, time.UTC))
 	opts.Now = clk.Now
 	c := New(tide, &opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, p.Master) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		p.Close()
-	})
+	p := chiptest.ServeOnPTY(t, c.Serve)
 	return p, c, clk
 }
 
@@ -75,15 +51,8 @@ func TestRegisteredSensor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, _, clk := newRig(t, tt.opts)
-			open, err := sensor.Lookup("ultrasonic")
-			if err != nil {
-				t.Fatal(err)
-			}
 			spec := sensor.Spec{Name: "river", Driver: "ultrasonic", Serial: sensor.Serial{Port: p.SlavePath}, Params: tt.params}
-			s, err := open(context.Background(), spec, board.New())
-			if err != nil {
-				t.Fatalf("factory: %v", err)
-			}
+			s := sensortest.MustOpen(t, "ultrasonic", spec, board.New())
 			defer s.Close()
 			for range 3 {
 				now := clk.Add(10 * time.Minute)

@@ -53,15 +53,11 @@ func (c *Chip) loop(ctx context.Context, in <-chan []byte, out chan []byte, errc
 func (c *Chip) send(out chan []byte, b []byte, periodic bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !periodic || len(out) < chip.PeriodicRoom {
-		select {
-		case out <- b:
-			c.state.Frames++
-			return
-		default:
-		}
+	if chip.Queue(out, b, periodic) {
+		c.state.Frames++
+	} else {
+		c.state.Dropped++
 	}
-	c.state.Dropped++
 }
 
 func (c *Chip) count(f func(*State)) {

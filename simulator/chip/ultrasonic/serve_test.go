@@ -1,9 +1,6 @@
 package ultrasonic
 
 import (
-	"context"
-	"errors"
-	"io"
 	"net"
 	"testing"
 	"time"
@@ -76,18 +73,6 @@ func TestServeStopsWhileWriteBlocked(t *testing.T) {
 }
 
 func TestServeReturnsReadError(t *testing.T) {
-	chipEnd, host := net.Pipe()
-	defer chipEnd.Close()
 	c := New(constant(Values{}), &Opts{Trigger: true})
-	done := make(chan error, 1)
-	go func() { done <- c.Serve(context.Background(), chipEnd) }()
-	host.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, io.EOF) {
-			t.Errorf("Serve = %v, want EOF", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return when the host went away")
-	}
+	chiptest.ReturnsReadError(t, c.Serve)
 }
