@@ -57,6 +57,10 @@ type Opts struct {
 	// (events still go): the agent holds readings while its clock is not
 	// yet synchronised, so that they can be corrected first.
 	HoldData func() bool
+	// OnConfig, when set, makes the uplink subscribe to the device's
+	// retained config topic and receives each non-empty payload (a copy).
+	// paho calls it from its own goroutines: it must not block.
+	OnConfig func(payload []byte)
 	Logger   *slog.Logger // nil means discard
 }
 
@@ -86,6 +90,8 @@ type Uplink struct {
 
 	// newClient is mqtt.NewClient; tests replace it.
 	newClient func(*mqtt.ClientOptions) mqtt.Client
+
+	cfg configLink // configs and their answers (config.go)
 
 	connected                                        atomic.Bool
 	batches, replayed, resends, ackedOK, foreignAcks atomic.Uint64
@@ -151,8 +157,10 @@ func (u *Uplink) Stats() Stats {
 // an error only for a broken outbox.
 func (u *Uplink) Run(ctx context.Context) error {
 	client := u.newClient(u.clientOptions(ctx))
+	u.cfg.setClient(client)
 	client.Connect() // with ConnectRetry set, paho keeps trying in the background
 	defer func() {
+		u.cfg.setClient(nil)
 		if client.IsConnectionOpen() {
 			// A clean goodbye, so the collector can tell a shutdown from a
 			// lost device.
@@ -181,7 +189,8 @@ func (u *Uplink) clientOptions(ctx context.Context) *mqtt.ClientOptions {
 		SetMaxReconnectInterval(u.o.ConnectRetry).
 		SetConnectTimeout(10*time.Second).
 		SetKeepAlive(30*time.Second).
-		SetWill(telemetry.StatusTopic(u.device), string(will), 1, true)
+		SetWill(telemetry.StatusTopic(u.device), string(will), 1, true).
+		SetConnectionNotificationHandler(u.cfg.noteConnection)
 	signal := func(up bool) {
 		select {
 		case u.conned <- up:
@@ -216,6 +225,9 @@ func (u *Uplink) clientOptions(ctx context.Context) *mqtt.ClientOptions {
 			if !c.IsConnectionOpen() {
 				return // the reconnect will call this handler again
 			}
+		}
+		if !u.subscribeConfig(ctx, c) {
+			return
 		}
 		birth, _ := json.Marshal(telemetry.Status{State: telemetry.Online, Time: time.Now().UTC(), ConfigHash: u.o.ConfigHash})
 		c.Publish(telemetry.StatusTopic(u.device), 1, true, birth)
