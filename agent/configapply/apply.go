@@ -66,6 +66,7 @@ func (m *Manager) try(ctx context.Context, cur *pipeline, cfg *configs.Agent, a 
 		return reject("cannot record the trial", err)
 	}
 	m.log.Info("configapply: trying a config", "hash", hash, "running", old.Hash(), "deadline", m.o.Deadline)
+	m.flush(ctx, cur) // answers about earlier configs go first
 	actx, cancel := context.WithTimeout(ctx, applyingTimeout)
 	if err := cur.a.AnswerConfig(actx, telemetry.ConfigStatus{Hash: hash, Result: telemetry.ConfigApplying,
 		Running: old.Hash(), Time: time.Now().UTC()}); err != nil {

@@ -250,9 +250,17 @@ func (m *Manager) Stats() Stats {
 	return Stats{Pipelines: m.pipelines.Load(), Applied: m.applied.Load(), RolledBack: m.rolledBack.Load(), Rejected: m.rejected.Load()}
 }
 
+// maxAnswers bounds the answers waiting for a connection. The status
+// topic keeps only the last one anyway; the bound keeps a device that
+// cannot publish from growing the queue with every config handed over.
+const maxAnswers = 16
+
 // queue adds an answer for the uplink. Run's goroutine (or New) only.
 func (m *Manager) queue(result, hash, reason, running string) {
 	m.answers = append(m.answers, telemetry.ConfigStatus{Hash: hash, Result: result, Reason: reason, Running: running, Time: time.Now().UTC()})
+	if n := len(m.answers) - maxAnswers; n > 0 {
+		m.answers = append([]telemetry.ConfigStatus(nil), m.answers[n:]...)
+	}
 }
 
 // answerTimeout bounds the wait for one answer's PUBACK.

@@ -92,3 +92,14 @@ func TestRolledBackIsBounded(t *testing.T) {
 		t.Error("the oldest outcome is still there")
 	}
 }
+
+// Answers waiting for a connection are bounded; the newest are kept.
+func TestAnswersAreBounded(t *testing.T) {
+	var m Manager
+	for i := range maxAnswers + 4 {
+		m.queue("rejected", string(rune('a'+i)), "r", "x")
+	}
+	if len(m.answers) != maxAnswers || m.answers[0].Hash != "e" || m.answers[maxAnswers-1].Hash != "t" {
+		t.Errorf("%d answers, %q to %q; want the newest %d, e to t", len(m.answers), m.answers[0].Hash, m.answers[len(m.answers)-1].Hash, maxAnswers)
+	}
+}
