@@ -53,6 +53,7 @@ type Agent struct {
 
 	edgeMu sync.Mutex     // the detector sees one sample at a time, from any sampler
 	edge   *edge.Detector // nil when the config has no edge.elevator
+	alarms *edge.Alarms   // nil when the config has no edge.alarms
 }
 
 // New checks cfg against the registered drivers and builds the pipeline.
@@ -81,6 +82,13 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 		}
 		a.edge = det
 	}
+	if len(cfg.Edge.Alarms) > 0 {
+		al, err := edge.NewAlarms(alarms(cfg.Edge.Alarms))
+		if err != nil {
+			return nil, fmt.Errorf("agent: edge.alarms: %w", err)
+		}
+		a.alarms = al
+	}
 	for i, s := range cfg.Sensors {
 		spec := sensor.Spec{
 			Name: s.Name, Driver: s.Driver, Params: s.Params, Interval: s.Interval.D(),
@@ -88,7 +96,7 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 			I2C:    sensor.I2C{Bus: s.I2C.Bus, Addr: uint16(s.I2C.Address)},
 			Pins:   s.Pins,
 		}
-		smp, err := sampler.New(spec, env, a.store, sampler.Opts{Timeout: s.Timeout.D(), Logger: a.log})
+		smp, err := sampler.New(spec, env, a.store, sampler.Opts{Timeout: s.Timeout.D(), Calibrate: calibration(s.Calibration), Logger: a.log})
 		if err != nil {
 			return nil, fmt.Errorf("agent: sensors[%d] (%s): %w", i, s.Name, err)
 		}
@@ -128,6 +136,11 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 				}
 			}
 		}
+	}
+	if a.alarms != nil {
+		// Judged after the detector, so that alarms may watch what it
+		// derives (speed, floor); committed with the sample, like its events.
+		rs = append(rs, a.alarms.Observe(rs)...)
 	}
 	unsynced := false
 	if !a.synced.Load() {
@@ -219,11 +232,15 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 	u := a.cfg.Uplink
+	tlsc, err := u.TLSConfig()
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
 	up, err := uplink.New(a.cfg.Device.ID, ob, uplink.Opts{
 		Broker: u.Broker, ClientID: u.ClientID, Username: u.Username, Password: u.Password,
 		BatchMax: u.BatchMax, MaxInFlight: u.MaxInFlight, AckTimeout: u.AckTimeout.D(), ReplayRate: u.ReplayRate,
 		Heartbeat: a.heartbeat, HeartbeatInterval: u.Heartbeat.D(), ConfigHash: a.cfg.Hash(),
-		HoldData: a.holdData, Logger: a.log,
+		HoldData: a.holdData, TLS: tlsc, Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)

@@ -16,8 +16,9 @@ import (
 //
 // The alarm raises the event quantity "event_<name>" with value 1, from the
 // sensor whose reading broke the limit, stamped with that reading's time;
-// value 0 ends it once a reading is back past Clear. Each sensor's stream
-// is watched on its own.
+// value 0 ends it once a reading is back at Clear or on its safe side, as
+// the collector's threshold rules clear. Each sensor's stream is watched
+// on its own; readings of Bad or Suspect quality are not judged.
 type Alarm struct {
 	// Name is required and unique among the alarms: [a-z0-9_]{1,32}. It
 	// names the event, event_<name>, which must not be a built-in event
@@ -36,8 +37,8 @@ type Alarm struct {
 	// the alarm is raised by a reading strictly beyond it.
 	Above *float64 `yaml:"above"`
 	Below *float64 `yaml:"below"`
-	// Clear is where a raised alarm ends (hysteresis): a reading strictly
-	// back past it. Default the limit; it must not be beyond the limit
+	// Clear is where a raised alarm ends (hysteresis): a reading at it or
+	// on its safe side. Default the limit; it must not be beyond the limit
 	// (for an above alarm, Clear ≤ Above).
 	Clear *float64 `yaml:"clear"`
 }
