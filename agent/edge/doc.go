@@ -13,9 +13,8 @@
 //
 // # Elevator detector
 //
-// The elevator detector: from one car's
-// accelerometer, barometer, door contact, presence sensor and e-bike
-// detector it derives the car's speed and floor and the events the elevator
+// From one car's accelerometer, barometer, door contact, presence sensor
+// and e-bike detector, the elevator detector derives the car's speed and floor and the events the elevator
 // safety office must hear of even while the device is offline (trapped
 // passenger, door open while moving, over-speed, abnormal vibration, e-bike
 // in the car).
