@@ -14,10 +14,10 @@
 // # Elevator detector
 //
 // From one car's accelerometer, barometer, door contact, presence sensor
-// and e-bike detector, the elevator detector derives the car's speed and floor and the events the elevator
-// safety office must hear of even while the device is offline (trapped
-// passenger, door open while moving, over-speed, abnormal vibration, e-bike
-// in the car).
+// and e-bike detector, the elevator detector derives the car's speed and
+// floor and the events the elevator safety office must hear of even while
+// the device is offline (trapped passenger, door open while moving,
+// over-speed, abnormal vibration, e-bike in the car).
 //
 // A Detector is fed every reading of the car's sensors, in time order, by
 // Observe, and returns derived readings stamped with event time. It never
