@@ -60,6 +60,7 @@ type Agent struct {
 
 	edgeMu sync.Mutex     // the detector sees one sample at a time, from any sampler
 	edge   *edge.Detector // nil when the config has no edge.elevator
+	alarms *edge.Alarms   // nil when the config has no edge.alarms
 }
 
 // New checks cfg against the registered drivers and builds the pipeline.
@@ -89,6 +90,13 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 		}
 		a.edge = det
 	}
+	if len(cfg.Edge.Alarms) > 0 {
+		al, err := edge.NewAlarms(alarms(cfg.Edge.Alarms))
+		if err != nil {
+			return nil, fmt.Errorf("agent: edge.alarms: %w", err)
+		}
+		a.alarms = al
+	}
 	for i, s := range cfg.Sensors {
 		spec := sensor.Spec{
 			Name: s.Name, Driver: s.Driver, Params: s.Params, Interval: s.Interval.D(),
@@ -96,7 +104,7 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 			I2C:    sensor.I2C{Bus: s.I2C.Bus, Addr: uint16(s.I2C.Address)},
 			Pins:   s.Pins,
 		}
-		smp, err := sampler.New(spec, env, a.store, sampler.Opts{Timeout: s.Timeout.D(), Logger: a.log})
+		smp, err := sampler.New(spec, env, a.store, sampler.Opts{Timeout: s.Timeout.D(), Calibrate: calibration(s.Calibration), Logger: a.log})
 		if err != nil {
 			return nil, fmt.Errorf("agent: sensors[%d] (%s): %w", i, s.Name, err)
 		}
@@ -137,6 +145,11 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 				}
 			}
 		}
+	}
+	if a.alarms != nil {
+		// Judged after the detector, so that alarms may watch what it
+		// derives (speed, floor); committed with the sample, like its events.
+		rs = append(rs, a.alarms.Observe(rs)...)
 	}
 	unsynced := false
 	if !a.synced.Load() {
@@ -233,11 +246,15 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 	u := a.cfg.Uplink
+	tlsc, err := u.TLSConfig()
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
 	up, err := uplink.New(a.cfg.Device.ID, ob, uplink.Opts{
 		Broker: u.Broker, ClientID: u.ClientID, Username: u.Username, Password: u.Password,
 		BatchMax: u.BatchMax, MaxInFlight: u.MaxInFlight, AckTimeout: u.AckTimeout.D(), ReplayRate: u.ReplayRate,
 		Heartbeat: a.heartbeat, HeartbeatInterval: u.Heartbeat.D(), ConfigHash: a.cfg.Hash(),
-		HoldData: a.holdData, OnConfig: a.onConfig, Logger: a.log,
+		HoldData: a.holdData, TLS: tlsc, OnConfig: a.onConfig, Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
@@ -306,9 +323,6 @@ type Status struct {
 	Uplink   uplink.Stats
 	Samplers map[string]sampler.Stats
 	Good     map[string]uint64 // committed readings of good quality, by sensor
-	// ConnectError is why the uplink's last connection attempt failed; ""
-	// once it connected.
-	ConnectError string
 }
 
 // Status reads the agent's counters. It is valid while Run runs.
@@ -327,7 +341,6 @@ func (a *Agent) Status() (Status, error) {
 	var err error
 	s.Outbox, err = ob.Stats()
 	s.Uplink = up.Stats()
-	s.ConnectError = up.ConnectError()
 	return s, err
 }
 

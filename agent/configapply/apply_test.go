@@ -313,7 +313,7 @@ func TestRollbackWhenTheBrokerDoesNotAnswer(t *testing.T) {
 	r.flash(b)
 	r.answer(telemetry.ConfigStatus{Hash: configs.Hash(b), Result: telemetry.ConfigApplying, Running: configs.Hash(a)})
 	r.answer(telemetry.ConfigStatus{Hash: configs.Hash(b), Result: telemetry.ConfigRolledBack, Running: configs.Hash(a),
-		Reason: "uplink did not connect to tcp://127.0.0.1:1 within 2s: network Error : dial tcp 127.0.0.1:1: connect: connection refused"})
+		Reason: "uplink did not connect to tcp://127.0.0.1:1 within 2s: dial tcp 127.0.0.1:1: connect: connection refused"})
 	r.slots(a)
 	if !strings.HasPrefix(r.m.Running(), configs.Hash(a)) {
 		t.Errorf("running %s, want %s", r.m.Running(), configs.Hash(a))

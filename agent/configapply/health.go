@@ -73,8 +73,8 @@ func unhealthy(cfg *configs.Agent, st agent.Status, within time.Duration) string
 	}
 	if !st.Uplink.Connected {
 		msg := fmt.Sprintf("uplink did not connect to %s within %v", cfg.Uplink.Broker, within)
-		if st.ConnectError != "" {
-			msg += ": " + st.ConnectError
+		if e := st.Uplink.ConnectErr; e != "" {
+			msg += ": " + strings.TrimPrefix(e, "uplink: connect to "+cfg.Uplink.Broker+": ")
 		}
 		why = append(why, msg)
 	}

@@ -58,8 +58,8 @@ func TestUnhealthy(t *testing.T) {
 		}, `sensor "rain" (raingauge on input GPIO17) gave no reading within 30s`},
 		{"uplink down", func(s *agent.Status) {
 			s.Uplink.Connected = false
-			s.ConnectError = "network Error : dial tcp 10.0.0.9:1883: connect: connection refused"
-		}, `uplink did not connect to tcp://10.0.0.9:1883 within 30s: network Error : dial tcp 10.0.0.9:1883: connect: connection refused`},
+			s.Uplink.ConnectErr = "uplink: connect to tcp://10.0.0.9:1883: dial tcp 10.0.0.9:1883: connect: connection refused"
+		}, `uplink did not connect to tcp://10.0.0.9:1883 within 30s: dial tcp 10.0.0.9:1883: connect: connection refused`},
 		{"everything", func(s *agent.Status) {
 			s.Good = map[string]uint64{}
 			s.Samplers = map[string]sampler.Stats{}

@@ -21,43 +21,17 @@ import (
 // connection to its broker.
 var ErrNotConnected = errors.New("uplink: not connected")
 
-// configLink is the uplink's state for configs: the running client, so
-// that answers can be published from outside Run's goroutine (paho's
-// client is safe for that), and the reason the last connection attempt
-// failed, for a health check that must say why the uplink is not up.
+// configLink holds the running client, so that answers can be published
+// from outside Run's goroutine (paho's client is safe for that).
 type configLink struct {
-	mu      sync.Mutex
-	client  mqtt.Client // nil outside Run
-	connErr string      // "" once connected
+	mu     sync.Mutex
+	client mqtt.Client // nil outside Run
 }
 
 func (l *configLink) setClient(c mqtt.Client) {
 	l.mu.Lock()
 	l.client = c
 	l.mu.Unlock()
-}
-
-// noteConnection records the outcome of each connection attempt. paho
-// calls it from its connecting goroutine: it must not block. (A lost
-// connection is not recorded: paho reports it from a goroutine of its own,
-// which may run after the reconnect it precedes.)
-func (l *configLink) noteConnection(_ mqtt.Client, n mqtt.ConnectionNotification) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	switch n := n.(type) {
-	case mqtt.ConnectionNotificationFailed:
-		l.connErr = n.Reason.Error()
-	case mqtt.ConnectionNotificationConnected:
-		l.connErr = ""
-	}
-}
-
-// ConnectError is why the uplink's last attempt to connect failed, or ""
-// when it connected (or has not tried yet).
-func (u *Uplink) ConnectError() string {
-	u.cfg.mu.Lock()
-	defer u.cfg.mu.Unlock()
-	return u.cfg.connErr
 }
 
 // subscribeConfig subscribes to the device's config topic when the agent

@@ -86,9 +86,9 @@ func TestConfigTopic(t *testing.T) {
 	}()
 	st := telemetry.ConfigStatus{Hash: "c0ffee", Result: telemetry.ConfigApplied, Running: "c0ffee", Time: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
 
-	waitFor(t, "a connection error", func() bool { return strings.HasSuffix(u.ConnectError(), "connect: connection refused") })
-	if got := u.ConnectError(); got != "network Error : dial tcp "+addr+": connect: connection refused" {
-		t.Errorf("ConnectError = %q", got)
+	waitFor(t, "a connection error", func() bool { return strings.HasSuffix(u.Stats().ConnectErr, "connect: connection refused") })
+	if got := u.Stats().ConnectErr; got != "uplink: connect to tcp://"+addr+": dial tcp "+addr+": connect: connection refused" {
+		t.Errorf("ConnectErr = %q", got)
 	}
 	if err := u.PublishConfigStatus(ctx, st); !errors.Is(err, ErrNotConnected) {
 		t.Errorf("PublishConfigStatus before connecting: %v, want ErrNotConnected", err)
@@ -122,8 +122,8 @@ func TestConfigTopic(t *testing.T) {
 	if p := got(); p != "config one" {
 		t.Errorf("config %q, want the retained one", p)
 	}
-	if e := u.ConnectError(); e != "" {
-		t.Errorf("ConnectError once connected = %q", e)
+	if e := u.Stats().ConnectErr; e != "" {
+		t.Errorf("ConnectErr once connected = %q", e)
 	}
 	flash("") // cleared: nothing to apply
 	flash("config two")

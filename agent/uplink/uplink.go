@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,10 @@ type Opts struct {
 	// (events still go): the agent holds readings while its clock is not
 	// yet synchronised, so that they can be corrected first.
 	HoldData func() bool
+	// TLS, when set, is used for ssl:// and mqtts:// brokers (see
+	// configs.Uplink.TLSConfig). nil means paho's default: the system's
+	// roots and the broker URL's host name.
+	TLS *tls.Config
 	// OnConfig, when set, makes the uplink subscribe to the device's
 	// retained config topic and receives each non-empty payload (a copy).
 	// paho calls it from its own goroutines: it must not block.
@@ -75,6 +80,9 @@ type Stats struct {
 	// incarnation (a previous board or a second one with our device id):
 	// their ranges name that outbox's sequence numbers, not ours.
 	ForeignAcks uint64
+	// ConnectErr is why the last attempt to connect failed, worded for the
+	// engineer (see connectError); "" once connected.
+	ConnectErr string
 }
 
 // Uplink moves records from an outbox to the collector.
@@ -95,6 +103,7 @@ type Uplink struct {
 
 	connected                                        atomic.Bool
 	batches, replayed, resends, ackedOK, foreignAcks atomic.Uint64
+	connectErr                                       atomic.Pointer[string]
 }
 
 // New returns an uplink for device that drains ob. It does not connect
@@ -149,8 +158,12 @@ func (u *Uplink) Notify() {
 
 // Stats returns the uplink's counters.
 func (u *Uplink) Stats() Stats {
-	return Stats{Connected: u.connected.Load(), Batches: u.batches.Load(), Replayed: u.replayed.Load(),
+	st := Stats{Connected: u.connected.Load(), Batches: u.batches.Load(), Replayed: u.replayed.Load(),
 		Resends: u.resends.Load(), Acked: u.ackedOK.Load(), ForeignAcks: u.foreignAcks.Load()}
+	if p := u.connectErr.Load(); p != nil {
+		st.ConnectErr = *p
+	}
+	return st
 }
 
 // Run connects and sends until ctx ends. It returns nil on ctx's end and
@@ -190,7 +203,10 @@ func (u *Uplink) clientOptions(ctx context.Context) *mqtt.ClientOptions {
 		SetConnectTimeout(10*time.Second).
 		SetKeepAlive(30*time.Second).
 		SetWill(telemetry.StatusTopic(u.device), string(will), 1, true).
-		SetConnectionNotificationHandler(u.cfg.noteConnection)
+		SetConnectionNotificationHandler(u.connectNotification)
+	if u.o.TLS != nil {
+		o.SetTLSConfig(u.o.TLS)
+	}
 	signal := func(up bool) {
 		select {
 		case u.conned <- up:
