@@ -91,6 +91,13 @@ func TestDependencyDirection(t *testing.T) {
 				}
 				return ""
 			}, true},
+		{"agent never reaches configs/flash", func(p string) bool { return under(p, "agent") },
+			func(imp string) string {
+				if under(imp, "configs/flash") {
+					return "the agent binary must not carry the engineer's flash and rollout code"
+				}
+				return ""
+			}, true},
 		{"only cmd packages import drivers/all and periph host", func(p string) bool { return !isCmd(p) },
 			func(imp string) string {
 				if under(imp, "drivers/all") || strings.HasPrefix(imp, "periph.io/x/host/") {

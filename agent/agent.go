@@ -28,8 +28,11 @@ import (
 type Opts struct {
 	// Clock is the board's clock; nil means clock.System when the config
 	// requires synchronisation and clock.Trusted otherwise.
-	Clock  clock.Clock
-	Logger *slog.Logger // nil means discard
+	Clock clock.Clock
+	// OnConfig, when set, receives each config flashed to the device (its
+	// retained config topic), for agent/configapply. It must not block.
+	OnConfig func(payload []byte)
+	Logger   *slog.Logger // nil means discard
 }
 
 // Agent is one device's pipeline.
@@ -37,6 +40,7 @@ type Agent struct {
 	cfg      *configs.Agent
 	env      sensor.Env
 	log      *slog.Logger
+	onConfig func([]byte)
 	clk      clock.Clock
 	samplers []*sampler.Sampler
 	specs    []sensor.Spec // what each sampler was built from, in config order
@@ -48,11 +52,15 @@ type Agent struct {
 	started  time.Time
 	synced   atomic.Bool   // the clock is synchronised (or trusted)
 	appended atomic.Uint64 // readings committed since start
+	// good counts each sensor's committed readings of good quality, by
+	// name: a config's health check asks that every sensor gave one.
+	good map[string]*atomic.Uint64
 
 	clockMu sync.Mutex // serialises appends and the correction while the clock is untrusted
 
 	edgeMu sync.Mutex     // the detector sees one sample at a time, from any sampler
 	edge   *edge.Detector // nil when the config has no edge.elevator
+	alarms *edge.Alarms   // nil when the config has no edge.alarms
 }
 
 // New checks cfg against the registered drivers and builds the pipeline.
@@ -70,7 +78,8 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 			clk = clock.Trusted{}
 		}
 	}
-	a := &Agent{cfg: cfg, env: env, log: log.With("device", cfg.Device.ID), clk: clk}
+	a := &Agent{cfg: cfg, env: env, log: log.With("device", cfg.Device.ID), clk: clk, onConfig: opts.OnConfig,
+		good: make(map[string]*atomic.Uint64, len(cfg.Sensors))}
 	if e := cfg.Edge.Elevator; e != nil {
 		det, err := edge.New(&edge.Opts{
 			StoreyHeight: e.StoreyM, GroundFloor: e.GroundFloor, FloorHeights: e.FloorHeightsM, FloorNumbers: e.FloorNumbers,
@@ -81,6 +90,13 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 		}
 		a.edge = det
 	}
+	if len(cfg.Edge.Alarms) > 0 {
+		al, err := edge.NewAlarms(alarms(cfg.Edge.Alarms))
+		if err != nil {
+			return nil, fmt.Errorf("agent: edge.alarms: %w", err)
+		}
+		a.alarms = al
+	}
 	for i, s := range cfg.Sensors {
 		spec := sensor.Spec{
 			Name: s.Name, Driver: s.Driver, Params: s.Params, Interval: s.Interval.D(),
@@ -88,12 +104,13 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 			I2C:    sensor.I2C{Bus: s.I2C.Bus, Addr: uint16(s.I2C.Address)},
 			Pins:   s.Pins,
 		}
-		smp, err := sampler.New(spec, env, a.store, sampler.Opts{Timeout: s.Timeout.D(), Logger: a.log})
+		smp, err := sampler.New(spec, env, a.store, sampler.Opts{Timeout: s.Timeout.D(), Calibrate: calibration(s.Calibration), Logger: a.log})
 		if err != nil {
 			return nil, fmt.Errorf("agent: sensors[%d] (%s): %w", i, s.Name, err)
 		}
 		a.samplers = append(a.samplers, smp)
 		a.specs = append(a.specs, spec)
+		a.good[s.Name] = new(atomic.Uint64)
 	}
 	return a, nil
 }
@@ -129,6 +146,11 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 			}
 		}
 	}
+	if a.alarms != nil {
+		// Judged after the detector, so that alarms may watch what it
+		// derives (speed, floor); committed with the sample, like its events.
+		rs = append(rs, a.alarms.Observe(rs)...)
+	}
 	unsynced := false
 	if !a.synced.Load() {
 		// While the clock is not trusted, asking it, appending and
@@ -152,6 +174,11 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 		return err
 	}
 	a.appended.Add(uint64(len(rs)))
+	for _, r := range rs {
+		if c := a.good[r.Sensor]; c != nil && r.Quality == telemetry.Good {
+			c.Add(1)
+		}
+	}
 	if unsynced {
 		if err := ob.MarkUnsynced(a.clk.BootID(), clock.Epoch(a.clk), r); err != nil {
 			// The readings are safe; they will travel flagged as unsynced.
@@ -219,11 +246,15 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 	u := a.cfg.Uplink
+	tlsc, err := u.TLSConfig()
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
 	up, err := uplink.New(a.cfg.Device.ID, ob, uplink.Opts{
 		Broker: u.Broker, ClientID: u.ClientID, Username: u.Username, Password: u.Password,
 		BatchMax: u.BatchMax, MaxInFlight: u.MaxInFlight, AckTimeout: u.AckTimeout.D(), ReplayRate: u.ReplayRate,
 		Heartbeat: a.heartbeat, HeartbeatInterval: u.Heartbeat.D(), ConfigHash: a.cfg.Hash(),
-		HoldData: a.holdData, Logger: a.log,
+		HoldData: a.holdData, TLS: tlsc, OnConfig: a.onConfig, Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
@@ -291,13 +322,15 @@ type Status struct {
 	Outbox   outbox.Stats
 	Uplink   uplink.Stats
 	Samplers map[string]sampler.Stats
+	Good     map[string]uint64 // committed readings of good quality, by sensor
 }
 
 // Status reads the agent's counters. It is valid while Run runs.
 func (a *Agent) Status() (Status, error) {
-	s := Status{Samplers: make(map[string]sampler.Stats)}
+	s := Status{Samplers: make(map[string]sampler.Stats), Good: make(map[string]uint64)}
 	for _, smp := range a.samplers {
 		s.Samplers[smp.Name()] = smp.Stats()
+		s.Good[smp.Name()] = a.good[smp.Name()].Load()
 	}
 	a.mu.Lock()
 	ob, up := a.ob, a.up
@@ -309,6 +342,18 @@ func (a *Agent) Status() (Status, error) {
 	s.Outbox, err = ob.Stats()
 	s.Uplink = up.Stats()
 	return s, err
+}
+
+// AnswerConfig publishes a config's outcome on the device's config status
+// topic through the running uplink; see uplink.PublishConfigStatus.
+func (a *Agent) AnswerConfig(ctx context.Context, st telemetry.ConfigStatus) error {
+	a.mu.Lock()
+	up := a.up
+	a.mu.Unlock()
+	if up == nil {
+		return uplink.ErrNotConnected
+	}
+	return up.PublishConfigStatus(ctx, st)
 }
 
 // heartbeat builds the heartbeat the uplink publishes.

@@ -27,6 +27,21 @@ type Device struct {
 	ID       string `yaml:"id"`       // required; see telemetry.ValidateDeviceID
 	Site     string `yaml:"site"`     // free text shown to the offices, e.g. "Xuhui construction site 1"
 	District string `yaml:"district"` // free text, e.g. "xuhui"
+	// Location, when given, is where the device stands, for the offices'
+	// maps and for sending someone to it.
+	Location *Location `yaml:"location"`
+}
+
+// Location is a point in WGS-84, the datum of GPS receivers. Maps of
+// mainland China (AMap, Tencent, Baidu) draw in GCJ-02 or BD-09, which lie
+// some hundreds of metres off: take coordinates from a GPS receiver or
+// convert them, never copy them off such a map.
+type Location struct {
+	Lat *float64 `yaml:"lat"` // required; degrees north, −90 to 90 (Shanghai ≈ 31.2)
+	Lon *float64 `yaml:"lon"` // required; degrees east, −180 to 180 (Shanghai ≈ 121.5)
+	// Address is free text for the people who go there, e.g. "Longhua
+	// pumping station, 2F control room"; optional.
+	Address string `yaml:"address"`
 }
 
 // Sensor is one sensor the agent samples.
@@ -44,6 +59,10 @@ type Sensor struct {
 	// shorter; at most Interval.
 	Timeout Duration          `yaml:"timeout"`
 	Params  map[string]string `yaml:"params"` // driver-specific; nil when absent
+	// Calibration corrects the driver's values per quantity, e.g.
+	// {pm2_5: {scale: 0.92, offset: -1.5}}. Each quantity must be one the
+	// driver reports. nil when absent.
+	Calibration map[telemetry.Quantity]Calibration `yaml:"calibration"`
 }
 
 // Serial names a serial port and its speed.
@@ -74,6 +93,9 @@ type Edge struct {
 	// the device's accelerometer, barometer, door, presence and e-bike
 	// readings. Zero fields take the detector's documented defaults.
 	Elevator *Elevator `yaml:"elevator"`
+	// Alarms are thresholds watched on the device, raised as events even
+	// while it is offline.
+	Alarms []Alarm `yaml:"alarms"`
 }
 
 // Elevator is the building and the limits the elevator detector uses.
@@ -132,6 +154,9 @@ type Uplink struct {
 	// Heartbeat is the interval of the status heartbeat: default 60s,
 	// 1s to 1h.
 	Heartbeat Duration `yaml:"heartbeat"`
+	// TLS configures an ssl:// or mqtts:// broker connection; nil means the
+	// system's roots. It is an error with a tcp:// or mqtt:// broker.
+	TLS *TLS `yaml:"tls"`
 }
 
 // Defaults and limits of the agent config.
@@ -171,12 +196,27 @@ func LoadAgent(path string) (*Agent, error) {
 // MQTT: name is the path it is (or will be) stored at, used in problems and
 // to resolve relative paths. A signature line is ignored here; see Verify.
 func ParseAgent(name string, data []byte) (*Agent, error) {
-	var r report
+	return ParseAgentWith(name, data, ParseOpts{})
+}
+
+// ParseOpts adjusts ParseAgentWith.
+type ParseOpts struct {
+	// SkipFiles leaves out the checks that the files the config names
+	// (uplink.tls) exist and parse: for an engineer's machine checking a
+	// config whose files live only on the device. A device loading its
+	// config never sets it.
+	SkipFiles bool
+}
+
+// ParseAgentWith is ParseAgent with options.
+func ParseAgentWith(name string, data []byte, o ParseOpts) (*Agent, error) {
+	r := report{skipFiles: o.SkipFiles}
 	a := new(Agent)
 	c := decode(name, data, a, &r)
 	if !c.broken {
 		a.setDefaults(c)
 		a.Outbox.Path = resolve(name, a.Outbox.Path)
+		a.Uplink.resolveTLS(name)
 		a.check(c)
 	}
 	if err := r.err(); err != nil {
@@ -235,6 +275,8 @@ func (a *Agent) setDefaults(c *checker) {
 	if !c.has("clock.sync_wait") {
 		a.Clock.SyncWait = Duration(DefaultSyncWait)
 	}
+	a.calibrationDefaults(c)
+	a.alarmDefaults()
 }
 
 func (a *Agent) check(c *checker) {
@@ -242,6 +284,9 @@ func (a *Agent) check(c *checker) {
 		if err := telemetry.ValidateDeviceID(a.Device.ID); err != nil {
 			c.add("device.id", "%s", strings.TrimPrefix(err.Error(), "telemetry: "))
 		}
+	}
+	if l := a.Device.Location; l != nil {
+		l.check(c)
 	}
 	if len(a.Sensors) == 0 {
 		c.add("sensors", "at least one sensor is required")
@@ -270,10 +315,12 @@ func (a *Agent) check(c *checker) {
 		c.add("uplink.replay_rate", "%v must not be negative (0 means no bound)", u.ReplayRate)
 	}
 	c.durationIn("uplink.heartbeat", u.Heartbeat, time.Second, time.Hour)
+	u.checkTLS(c)
 	c.intIn("outbox.budget_mb", a.Outbox.BudgetMB, 1, 65536)
 	if e := a.Edge.Elevator; e != nil {
 		e.check(c)
 	}
+	a.checkAlarms(c)
 	if a.Clock.SyncWait < 0 || a.Clock.SyncWait.D() > 24*time.Hour {
 		c.add("clock.sync_wait", "%v is out of range; use 0s to 24h", a.Clock.SyncWait)
 	}
@@ -282,6 +329,7 @@ func (a *Agent) check(c *checker) {
 func (s Sensor) check(c *checker, p string) {
 	c.required(key(p, "driver"), s.Driver)
 	s.checkBus(c, p)
+	s.checkCalibration(c, p)
 	if s.Serial.Port != "" && !standardBauds[s.Serial.Baud] {
 		c.add(key(p, "serial.baud"), "%d is not a standard rate such as 9600 or 115200", s.Serial.Baud)
 	}
@@ -292,6 +340,24 @@ func (s Sensor) check(c *checker, p string) {
 		c.add(key(p, "timeout"), "%v must be positive", s.Timeout)
 	} else if s.Timeout > s.Interval {
 		c.add(key(p, "timeout"), "%v is longer than the interval (%v)", s.Timeout, s.Interval)
+	}
+}
+
+func (l *Location) check(c *checker) {
+	const p = "device.location"
+	for _, f := range []struct {
+		key   string
+		v     *float64
+		limit float64
+		dir   string
+	}{{"lat", l.Lat, 90, "north"}, {"lon", l.Lon, 180, "east"}} {
+		switch {
+		case f.v == nil:
+			c.add(key(p, f.key), "required: degrees %s in WGS-84", f.dir)
+		case !c.finite(key(p, f.key), *f.v):
+		case *f.v < -f.limit || *f.v > f.limit:
+			c.add(key(p, f.key), "%v is out of range; use −%v to %v degrees %s", *f.v, f.limit, f.limit, f.dir)
+		}
 	}
 }
 

@@ -48,7 +48,23 @@ var gpioPins = map[string]struct{ required, optional []string }{
 	"ebike":     {required: []string{"input"}, optional: []string{"relay"}},
 }
 
+// busNames says how a config names each bus, for messages.
+var busNames = map[busKind]string{busUART: "a UART sensor (serial)", busI2C: "an I2C sensor (i2c)", busGPIO: "a GPIO sensor (pins)"}
+
 func (s Sensor) checkBus(c *checker, p string) {
+	// A setting for another bus than the driver's is a slip (a copied
+	// block, the wrong driver name): it would be ignored in the field.
+	if kind, ok := driverBus[s.Driver]; ok {
+		for _, b := range []struct {
+			kind busKind
+			key  string
+			set  bool
+		}{{busUART, "serial", s.Serial != Serial{}}, {busI2C, "i2c", s.I2C != I2C{}}, {busGPIO, "pins", len(s.Pins) > 0}} {
+			if b.kind != kind && c.given(key(p, b.key), b.set) {
+				c.add(key(p, b.key), "not used: %s is %s", s.Driver, busNames[kind])
+			}
+		}
+	}
 	switch driverBus[s.Driver] {
 	case busUART:
 		c.required(key(p, "serial.port"), s.Serial.Port)

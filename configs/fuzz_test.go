@@ -1,6 +1,9 @@
 package configs
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -70,6 +73,48 @@ func FuzzDecode(f *testing.F) {
 			if err := col.Validate(); err != nil {
 				t.Errorf("collector config loaded cleanly but Validate() = %v", err)
 			}
+		}
+	})
+}
+
+// FuzzSplit feeds arbitrary files to Split, which reads configs that
+// arrive over MQTT: nothing may panic; a signature found is a line of
+// the file after the body; and signing what Split returns, then splitting
+// again, gives the same body back.
+func FuzzSplit(f *testing.F) {
+	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	signed, _ := Sign([]byte(goodAgent), priv)
+	for _, s := range []string{"", goodAgent, string(signed), string(signed) + "\n\n", string(signed) + "x: 1\n",
+		sigPrefix + "ed25519 a b\n", sigPrefix + "\n" + sigPrefix, "a\r\n" + sigPrefix + "ed25519 00 AAAA\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		body, sig, err := Split(data)
+		if err != nil {
+			if !errors.Is(err, ErrBadSignature) {
+				t.Fatalf("Split error %v is not ErrBadSignature", err)
+			}
+			return
+		}
+		if !bytes.HasPrefix(data, body) {
+			t.Fatalf("body %q is not a prefix of the file", body)
+		}
+		if sig == nil && len(body) != len(data) {
+			t.Fatalf("unsigned, but the body is %d of %d bytes", len(body), len(data))
+		}
+		if sig != nil && len(sig.Sig) != ed25519.SignatureSize {
+			t.Fatalf("signature of %d bytes", len(sig.Sig))
+		}
+		re, err := Sign(body, priv)
+		if err != nil {
+			t.Fatalf("Sign of a split body: %v", err)
+		}
+		b2, s2, err := Split(re)
+		if err != nil || s2 == nil || !bytes.Equal(bytes.TrimSuffix(b2, []byte("\n")), bytes.TrimSuffix(body, []byte("\n"))) {
+			t.Fatalf("sign then split: %q, %v, %v; want %q", b2, s2, err, body)
+		}
+		if _, _, err := Verify(re, []ed25519.PublicKey{priv.Public().(ed25519.PublicKey)}); err != nil {
+			t.Fatalf("Verify of a fresh signature: %v", err)
 		}
 	})
 }

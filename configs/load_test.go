@@ -97,7 +97,7 @@ func TestLoadProblems(t *testing.T) {
 		name:  "unknown key",
 		load:  "agent",
 		files: map[string]string{"a.yaml": goodAgent + "    colour: red\n"},
-		want:  []string{"a.yaml: sensors[0].colour (line 13): unknown key; known keys here: name, driver, serial, i2c, pins, interval, timeout, params"},
+		want:  []string{"a.yaml: sensors[0].colour (line 13): unknown key; known keys here: name, driver, serial, i2c, pins, interval, timeout, params, calibration"},
 	}, {
 		name:  "unknown top-level key",
 		load:  "agent",

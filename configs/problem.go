@@ -61,6 +61,9 @@ func (e *Error) Error() string {
 // report collects the problems of one load, across the files it reads.
 type report struct {
 	problems []Problem
+	// skipFiles leaves out the checks of files a config names (see
+	// ParseOpts.SkipFiles).
+	skipFiles bool
 }
 
 // file returns a checker that adds problems about one file. root is the

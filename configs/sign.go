@@ -168,9 +168,11 @@ func Split(data []byte) (body []byte, sig *Signature, err error) {
 	if at < 0 {
 		return data, nil, nil
 	}
-	line := bytes.TrimRight(data[at:], "\r\n\t ")
+	// Trim after the prefix: the prefix ends in a space, which trimming the
+	// whole line could eat, leaving it shorter than the prefix.
+	fields := bytes.TrimRight(data[at+len(sigPrefix):], "\r\n\t ")
 	var alg, id, b64 string
-	if n, _ := fmt.Sscanf(string(line[len(sigPrefix):]), "%s %s %s", &alg, &id, &b64); n != 3 || alg != "ed25519" {
+	if n, _ := fmt.Sscanf(string(fields), "%s %s %s", &alg, &id, &b64); n != 3 || alg != "ed25519" {
 		return nil, nil, fmt.Errorf("configs: %w: signature line is not %q", ErrBadSignature, sigPrefix+"ed25519 <key id> <signature>")
 	}
 	s, err := base64.StdEncoding.DecodeString(b64)

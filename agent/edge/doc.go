@@ -1,9 +1,23 @@
-// Package edge is the on-device elevator detector: from one car's
-// accelerometer, barometer, door contact, presence sensor and e-bike
-// detector it derives the car's speed and floor and the events the elevator
-// safety office must hear of even while the device is offline (trapped
-// passenger, door open while moving, over-speed, abnormal vibration, e-bike
-// in the car).
+// Package edge holds what the device derives from its own readings so that
+// it works offline: local threshold alarms (Alarms, any device) and the
+// elevator detector (Detector).
+//
+// # Local alarms
+//
+// Alarms judges each reading against the config's edge.alarms: an alarm is
+// raised (event_<name>, value 1) by a reading strictly beyond its limit and
+// ended (value 0) by one at its clear value or on the safe side, per
+// sensor stream, at the reading's own time. Bad and Suspect readings are
+// not judged. The agent commits the events with the sample that caused
+// them, in the outbox's urgent lane.
+//
+// # Elevator detector
+//
+// From one car's accelerometer, barometer, door contact, presence sensor
+// and e-bike detector, the elevator detector derives the car's speed and
+// floor and the events the elevator safety office must hear of even while
+// the device is offline (trapped passenger, door open while moving,
+// over-speed, abnormal vibration, e-bike in the car).
 //
 // A Detector is fed every reading of the car's sensors, in time order, by
 // Observe, and returns derived readings stamped with event time. It never

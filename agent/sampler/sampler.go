@@ -26,7 +26,10 @@ type Opts struct {
 	// Backoff bounds the wait between attempts to open the sensor.
 	// The zero value waits 1 s growing to 1 min.
 	Backoff backoff.Backoff
-	Logger  *slog.Logger // nil means discard
+	// Calibrate corrects the driver's values, per quantity, before the
+	// sink sees them (see Linear). nil means none.
+	Calibrate map[telemetry.Quantity]Linear
+	Logger    *slog.Logger // nil means discard
 }
 
 // Stats counts a sampler's work since it started.
@@ -201,6 +204,7 @@ func (s *Sampler) once(ctx context.Context, dev sensor.Sensor) error {
 	for i := range rs {
 		rs[i].Sensor = s.spec.Name
 	}
+	calibrate(rs, s.o.Calibrate)
 	s.samples.Add(1)
 	// The sink gets the parent ctx: a sample taken must not be dropped
 	// because the sensor's timeout ran out while the outbox committed.

@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,14 @@ type Opts struct {
 	// (events still go): the agent holds readings while its clock is not
 	// yet synchronised, so that they can be corrected first.
 	HoldData func() bool
+	// TLS, when set, is used for ssl:// and mqtts:// brokers (see
+	// configs.Uplink.TLSConfig). nil means paho's default: the system's
+	// roots and the broker URL's host name.
+	TLS *tls.Config
+	// OnConfig, when set, makes the uplink subscribe to the device's
+	// retained config topic and receives each non-empty payload (a copy).
+	// paho calls it from its own goroutines: it must not block.
+	OnConfig func(payload []byte)
 	Logger   *slog.Logger // nil means discard
 }
 
@@ -71,6 +80,9 @@ type Stats struct {
 	// incarnation (a previous board or a second one with our device id):
 	// their ranges name that outbox's sequence numbers, not ours.
 	ForeignAcks uint64
+	// ConnectErr is why the last attempt to connect failed, worded for the
+	// engineer (see connectError); "" once connected.
+	ConnectErr string
 }
 
 // Uplink moves records from an outbox to the collector.
@@ -87,8 +99,11 @@ type Uplink struct {
 	// newClient is mqtt.NewClient; tests replace it.
 	newClient func(*mqtt.ClientOptions) mqtt.Client
 
+	cfg configLink // configs and their answers (config.go)
+
 	connected                                        atomic.Bool
 	batches, replayed, resends, ackedOK, foreignAcks atomic.Uint64
+	connectErr                                       atomic.Pointer[string]
 }
 
 // New returns an uplink for device that drains ob. It does not connect
@@ -143,16 +158,22 @@ func (u *Uplink) Notify() {
 
 // Stats returns the uplink's counters.
 func (u *Uplink) Stats() Stats {
-	return Stats{Connected: u.connected.Load(), Batches: u.batches.Load(), Replayed: u.replayed.Load(),
+	st := Stats{Connected: u.connected.Load(), Batches: u.batches.Load(), Replayed: u.replayed.Load(),
 		Resends: u.resends.Load(), Acked: u.ackedOK.Load(), ForeignAcks: u.foreignAcks.Load()}
+	if p := u.connectErr.Load(); p != nil {
+		st.ConnectErr = *p
+	}
+	return st
 }
 
 // Run connects and sends until ctx ends. It returns nil on ctx's end and
 // an error only for a broken outbox.
 func (u *Uplink) Run(ctx context.Context) error {
 	client := u.newClient(u.clientOptions(ctx))
+	u.cfg.setClient(client)
 	client.Connect() // with ConnectRetry set, paho keeps trying in the background
 	defer func() {
+		u.cfg.setClient(nil)
 		if client.IsConnectionOpen() {
 			// A clean goodbye, so the collector can tell a shutdown from a
 			// lost device.
@@ -181,7 +202,11 @@ func (u *Uplink) clientOptions(ctx context.Context) *mqtt.ClientOptions {
 		SetMaxReconnectInterval(u.o.ConnectRetry).
 		SetConnectTimeout(10*time.Second).
 		SetKeepAlive(30*time.Second).
-		SetWill(telemetry.StatusTopic(u.device), string(will), 1, true)
+		SetWill(telemetry.StatusTopic(u.device), string(will), 1, true).
+		SetConnectionNotificationHandler(u.connectNotification)
+	if u.o.TLS != nil {
+		o.SetTLSConfig(u.o.TLS)
+	}
 	signal := func(up bool) {
 		select {
 		case u.conned <- up:
@@ -216,6 +241,9 @@ func (u *Uplink) clientOptions(ctx context.Context) *mqtt.ClientOptions {
 			if !c.IsConnectionOpen() {
 				return // the reconnect will call this handler again
 			}
+		}
+		if !u.subscribeConfig(ctx, c) {
+			return
 		}
 		birth, _ := json.Marshal(telemetry.Status{State: telemetry.Online, Time: time.Now().UTC(), ConfigHash: u.o.ConfigHash})
 		c.Publish(telemetry.StatusTopic(u.device), 1, true, birth)

@@ -164,7 +164,7 @@ func TestDeviceStateThroughTheBroker(t *testing.T) {
 		`"incarnation":"0","incarnations":0,"previous_received":0,"stale_incarnation":0`
 	tail := `,"aggregates_url":"/api/v1/aggregates?device=site-9"}`
 	waitBody(t, "retained birth", devURL, `{"id":"site-9",`+noStore+
-		`,"online":true,"state":"online","state_since":"2026-03-01T08:00:00Z","state_reason":"","last_heartbeat":null`+tail)
+		`,"online":true,"state":"online","state_since":"2026-03-01T08:00:00Z","state_reason":"","config_hash":"","last_heartbeat":null`+tail)
 
 	hb := telemetry.Heartbeat{Time: at(time.Second), Interval: telemetry.Duration(30 * time.Second), ConfigHash: "c0ffee", Clock: "synced",
 		Outbox:  telemetry.OutboxState{Depth: 4, OldestAgeS: 1800, NextSeq: 5, BudgetBytes: 1 << 20, UsedBytes: 1 << 19, Condensed: 2, AutonomyHours: 12.5, ReadingsPerMin: 2},
@@ -199,18 +199,18 @@ func TestDeviceStateThroughTheBroker(t *testing.T) {
 	const stored = `"last_seen":"2026-03-01T08:00:00Z","seq_high":4,"missing":[],"received":4,"duplicates":0,"condensed":2,"replayed":2,"future_time":1,` +
 		`"incarnation":"0","incarnations":1,"previous_received":0,"stale_incarnation":0`
 	waitBody(t, "after heartbeat and batch", devURL, `{"id":"site-9",`+stored+
-		`,"online":true,"state":"online","state_since":"2026-03-01T08:00:00Z","state_reason":"","last_heartbeat":`+hbJSON+tail)
+		`,"online":true,"state":"online","state_since":"2026-03-01T08:00:00Z","state_reason":"","config_hash":"c0ffee","last_heartbeat":`+hbJSON+tail)
 
 	// Silence for 2.5 intervals and a second: offline since the deadline.
 	clk.set(at(76 * time.Second))
 	waitBody(t, "heartbeat timeout", devURL, `{"id":"site-9",`+stored+
-		`,"online":false,"state":"offline","state_since":"2026-03-01T08:01:15Z","state_reason":"heartbeat timeout","last_heartbeat":`+hbJSON+tail)
+		`,"online":false,"state":"offline","state_since":"2026-03-01T08:01:15Z","state_reason":"heartbeat timeout","config_hash":"c0ffee","last_heartbeat":`+hbJSON+tail)
 
 	// The broker's last will: the reason changes, the time it went does not.
 	clk.set(at(2 * time.Minute))
 	publish(t, dev, telemetry.StatusTopic(id), true, marshal(t, telemetry.Status{State: telemetry.Offline}))
 	want := `{"id":"site-9",` + stored +
-		`,"online":false,"state":"offline","state_since":"2026-03-01T08:01:15Z","state_reason":"last will","last_heartbeat":` + hbJSON
+		`,"online":false,"state":"offline","state_since":"2026-03-01T08:01:15Z","state_reason":"last will","config_hash":"c0ffee","last_heartbeat":` + hbJSON
 	waitBody(t, "last will", devURL, want+tail)
 	waitBody(t, "device list", api+"/api/v1/devices", `[`+want+`}]`)
 

@@ -36,6 +36,12 @@
 // heartbeat intervals come back with the next heartbeats, and until then
 // a device's status alone decides. Since then dates from the restart.
 //
+// Each device's ConfigHash is the hash of the config it runs
+// (configs.Hash), from the latest birth, goodbye, last will or heartbeat
+// that carried one: after a config is applied or rolled back the agent
+// restarts its uplink, whose goodbye, birth and heartbeats say which
+// config runs now.
+//
 // Payloads come from outside: a malformed status or heartbeat (bad topic,
 // JSON, state or interval, or over MaxPayload bytes) is counted in Stats,
 // logged, and otherwise ignored.

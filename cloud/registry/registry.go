@@ -58,6 +58,9 @@ type Device struct {
 	// shared: callers must not modify it.
 	Heartbeat   *telemetry.Heartbeat
 	HeartbeatAt time.Time // collector clock when Heartbeat arrived
+	// ConfigHash is the hash of the config the device runs, from the
+	// latest status or heartbeat that carried one; "" when none has.
+	ConfigHash string
 }
 
 // Registry holds every device's latest status and heartbeat. It is safe
@@ -81,6 +84,7 @@ type entry struct {
 	interval  time.Duration
 	hb        *telemetry.Heartbeat
 	hbAt      time.Time
+	config    string // the latest config hash heard
 }
 
 // New returns an empty registry.
@@ -170,6 +174,9 @@ func (r *Registry) SetStatus(id string, s telemetry.Status) error {
 		}
 	}
 	e.hasStatus = true
+	if s.ConfigHash != "" {
+		e.config = s.ConfigHash
+	}
 	r.stats.Statuses++
 	return nil
 }
@@ -199,6 +206,9 @@ func (r *Registry) SetHeartbeat(id string, hb telemetry.Heartbeat) error {
 	e := r.entry(id)
 	e.alive(now)
 	e.hb, e.hbAt, e.interval = &hb, now, time.Duration(hb.Interval)
+	if hb.ConfigHash != "" {
+		e.config = hb.ConfigHash
+	}
 	r.stats.Heartbeats++
 	return nil
 }
@@ -312,7 +322,8 @@ func Unknown(id string) Device {
 
 func (e *entry) device(id string, now time.Time) Device {
 	online, since, reason := e.state(now)
-	d := Device{ID: id, Online: online, State: telemetry.Offline, Since: since, Reason: reason, Heartbeat: e.hb, HeartbeatAt: e.hbAt}
+	d := Device{ID: id, Online: online, State: telemetry.Offline, Since: since, Reason: reason, Heartbeat: e.hb, HeartbeatAt: e.hbAt,
+		ConfigHash: e.config}
 	if online {
 		d.State = telemetry.Online
 	}

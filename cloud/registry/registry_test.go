@@ -323,3 +323,52 @@ func TestLongInterval(t *testing.T) {
 		}
 	}
 }
+
+// The config hash is the latest any status or heartbeat carried: a birth
+// after a config is applied or rolled back says which one runs.
+func TestConfigHash(t *testing.T) {
+	c := &clock{now: t0}
+	r := registry.New(&registry.Opts{Now: c.Now})
+	hash := func() string {
+		d, _ := r.Device(dev)
+		return d.ConfigHash
+	}
+	payload := func(s telemetry.Status) []byte {
+		b, _ := json.Marshal(s)
+		return b
+	}
+	topic := telemetry.StatusTopic(dev)
+	for _, step := range []struct {
+		name  string
+		apply func()
+		want  string
+	}{
+		{"birth without a hash", func() { r.HandleStatus(topic, status(t, telemetry.Online, t0)) }, ""},
+		{"birth", func() {
+			r.HandleStatus(topic, payload(telemetry.Status{State: telemetry.Online, Time: t0, ConfigHash: "aaaa"}))
+		}, "aaaa"},
+		{"heartbeat", func() {
+			hb := heartbeat(time.Minute, 0)
+			hb.ConfigHash = "bbbb"
+			r.HandleHeartbeat(telemetry.HeartbeatTopic(dev), hbPayload(t, hb))
+		}, "bbbb"},
+		{"heartbeat without a hash", func() {
+			hb := heartbeat(time.Minute, 0)
+			hb.ConfigHash = ""
+			r.HandleHeartbeat(telemetry.HeartbeatTopic(dev), hbPayload(t, hb))
+		}, "bbbb"},
+		{"goodbye", func() {
+			r.HandleStatus(topic, payload(telemetry.Status{State: telemetry.Offline, Time: t0, ConfigHash: "cccc"}))
+		}, "cccc"},
+		{"last will without a hash", func() { r.HandleStatus(topic, payload(telemetry.Status{State: telemetry.Offline})) }, "cccc"},
+		{"status cleared", func() { r.HandleStatus(topic, nil) }, "cccc"},
+	} {
+		step.apply()
+		if got := hash(); got != step.want {
+			t.Errorf("%s: config hash %q, want %q", step.name, got, step.want)
+		}
+	}
+	if ds := r.Devices(); len(ds) != 1 || ds[0].ConfigHash != "cccc" {
+		t.Errorf("Devices = %+v", ds)
+	}
+}

@@ -37,6 +37,7 @@ type deviceBody struct {
 	State         string               `json:"state"`
 	StateSince    *time.Time           `json:"state_since"` // null when unknown
 	StateReason   string               `json:"state_reason"`
+	ConfigHash    string               `json:"config_hash"` // the config the device runs; "" when unknown
 	LastHeartbeat *telemetry.Heartbeat `json:"last_heartbeat"`
 }
 
@@ -48,7 +49,7 @@ type deviceDetail struct {
 // newDevice combines what the store (nil when it has no batch from the
 // device) and the registry know.
 func newDevice(d *store.Device, st registry.Device) deviceBody {
-	b := deviceBody{ID: st.ID, Missing: telemetry.Ranges{}, Online: st.Online, State: st.State, StateReason: st.Reason}
+	b := deviceBody{ID: st.ID, Missing: telemetry.Ranges{}, Online: st.Online, State: st.State, StateReason: st.Reason, ConfigHash: st.ConfigHash}
 	if d != nil {
 		b.ID, b.LastSeen = d.ID, utc(d.LastSeen)
 		b.SeqHigh, b.Received, b.Duplicates = d.SeqHigh, d.Received, d.Duplicates

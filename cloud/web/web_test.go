@@ -139,20 +139,20 @@ func check(t *testing.T, h http.Handler, tests []exchange) {
 const (
 	devLift3 = `{"id":"lift-3","last_seen":null,"seq_high":0,"missing":[],"received":0,"duplicates":0,"condensed":0,"replayed":0,"future_time":0,` +
 		`"incarnation":"0","incarnations":0,"previous_received":0,"stale_incarnation":0,` +
-		`"online":true,"state":"online","state_since":"2026-03-01T08:00:30Z","state_reason":"","last_heartbeat":null`
+		`"online":true,"state":"online","state_since":"2026-03-01T08:00:30Z","state_reason":"","config_hash":"","last_heartbeat":null`
 	devRiver1 = `{"id":"river-1","last_seen":"2026-03-01T08:02:00Z","seq_high":4,"missing":[{"first":3,"last":3}],"received":3,"duplicates":1,` +
 		`"condensed":0,"replayed":0,"future_time":0,` +
 		`"incarnation":"0","incarnations":1,"previous_received":0,"stale_incarnation":0,` +
-		`"online":true,"state":"online","state_since":"2026-03-01T08:01:00Z","state_reason":"",` +
+		`"online":true,"state":"online","state_since":"2026-03-01T08:01:00Z","state_reason":"","config_hash":"c0ffee",` +
 		`"last_heartbeat":{"time":"2026-03-01T08:01:30Z","interval":"1m0s","config_hash":"c0ffee","clock":"synced",` +
 		`"outbox":{"depth":2,"oldest_age_s":1.5,"next_seq":5,"budget_bytes":1048576,"used_bytes":2048,"condensed":0,"autonomy_hours":96,"readings_per_min":6},` +
 		`"sensors":{"level":{"open":true,"samples":4,"errors":0}}}`
 	devSite7 = `{"id":"site-7","last_seen":"2026-03-01T08:01:00Z","seq_high":1,"missing":[],"received":1,"duplicates":0,"condensed":0,"replayed":0,"future_time":0,` +
 		`"incarnation":"0","incarnations":1,"previous_received":0,"stale_incarnation":0,` +
-		`"online":false,"state":"offline","state_since":null,"state_reason":"no status","last_heartbeat":null`
+		`"online":false,"state":"offline","state_since":null,"state_reason":"no status","config_hash":"","last_heartbeat":null`
 	devSite9 = `{"id":"site-9","last_seen":"2026-03-01T08:01:00Z","seq_high":4,"missing":[],"received":4,"duplicates":0,"condensed":2,"replayed":2,"future_time":1,` +
 		`"incarnation":"9223372036854775808","incarnations":1,"previous_received":0,"stale_incarnation":0,` +
-		`"online":false,"state":"offline","state_since":"2026-03-01T08:02:30Z","state_reason":"last will","last_heartbeat":null`
+		`"online":false,"state":"offline","state_since":"2026-03-01T08:02:30Z","state_reason":"last will","config_hash":"","last_heartbeat":null`
 	aggSite9 = `{"sensor":"dust","quantity":"pm10","unit":"ug/m3","minute":"2026-03-01T06:00:00Z","count":2,"min":30,"max":50,"mean":40}`
 )
 
@@ -275,7 +275,7 @@ func TestEmpty(t *testing.T) {
 	check(t, web.New(fixture(t), nil), []exchange{
 		{name: "device without registry", target: "/api/v1/devices/river-1", status: 200,
 			body: `{"id":"river-1","last_seen":"2026-03-01T08:02:00Z","seq_high":4,"missing":[{"first":3,"last":3}],"received":3,"duplicates":1,` +
-				`"condensed":0,"replayed":0,"future_time":0,"incarnation":"0","incarnations":1,"previous_received":0,"stale_incarnation":0,"online":false,"state":"offline","state_since":null,"state_reason":"no status","last_heartbeat":null,` +
+				`"condensed":0,"replayed":0,"future_time":0,"incarnation":"0","incarnations":1,"previous_received":0,"stale_incarnation":0,"online":false,"state":"offline","state_since":null,"state_reason":"no status","config_hash":"","last_heartbeat":null,` +
 				`"aggregates_url":"/api/v1/aggregates?device=river-1"}`},
 	})
 }

@@ -2,13 +2,14 @@
 // in its config, keeps every reading in its outbox and sends them to the
 // collector.
 //
-//	xiuhua-agent [run] --config /etc/xiuhua/agent.yaml
+//	xiuhua-agent [run] --config /etc/xiuhua/agent.yaml [--trust /etc/xiuhua/trust.pem] [--apply-deadline 2m]
 //	xiuhua-agent probe --config /etc/xiuhua/agent.yaml      read each sensor once, for an engineer on site
 //	xiuhua-agent decode --driver pms5003 [--set k=v] < capture.bin
 package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,7 +27,7 @@ import (
 	"periph.io/x/conn/v3/i2c/i2creg"
 	"periph.io/x/host/v3"
 
-	"github.com/xiuhua/xiuhua/agent"
+	"github.com/xiuhua/xiuhua/agent/configapply"
 	"github.com/xiuhua/xiuhua/configs"
 	_ "github.com/xiuhua/xiuhua/drivers/all"
 	"github.com/xiuhua/xiuhua/drivers/sensor"
@@ -64,7 +65,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
-  xiuhua-agent [run] [--config FILE] [--log-level LEVEL]   sample, keep and send (the default)
+  xiuhua-agent [run] [--config FILE] [--trust FILE] [--apply-deadline D] [--log-level LEVEL]
+                                                            sample, keep and send (the default); apply flashed configs
   xiuhua-agent probe --config FILE                          read each configured sensor once and print the readings
   xiuhua-agent decode --driver NAME [--set key=value ...]   decode a captured UART byte stream from stdin as JSON lines
 `
@@ -89,8 +91,10 @@ func run(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "/etc/xiuhua/agent.yaml", "agent config `file`")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	trust := fs.String("trust", "", "PEM `file` of the ed25519 public keys configs must be signed by (none: signatures are not checked)")
+	deadline := fs.Duration("apply-deadline", configapply.DefaultDeadline, "how long a flashed config's health check may take before it is rolled back")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: xiuhua-agent [--config FILE] [--log-level LEVEL]\n\n")
+		fmt.Fprintf(stderr, "usage: xiuhua-agent [--config FILE] [--trust FILE] [--apply-deadline D] [--log-level LEVEL]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -108,22 +112,49 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 
-	cfg, ok := loadConfig("xiuhua-agent", *cfgPath, stderr)
-	if !ok {
+	if *deadline <= 0 {
+		fmt.Fprintf(stderr, "xiuhua-agent: --apply-deadline %v must be positive\n", *deadline)
 		return 2
 	}
-	a, err := agent.New(cfg, hostEnv{}, agent.Opts{Logger: log})
+	opts := configapply.Opts{Path: *cfgPath, Deadline: *deadline, Env: hostEnv{}, Logger: log}
+	if *trust != "" {
+		keys, err := loadTrust(*trust)
+		if err != nil {
+			fmt.Fprintf(stderr, "xiuhua-agent: --trust: %v\n", err)
+			return 2
+		}
+		opts.Trust = keys
+	}
+	m, err := configapply.New(opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "xiuhua-agent: %s: %v\n", *cfgPath, err)
+		var ce *configs.Error
+		if errors.As(err, &ce) {
+			fmt.Fprintf(stderr, "xiuhua-agent: config is not valid:\n%v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "xiuhua-agent: %v\n", err)
+		}
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := a.Run(ctx); err != nil {
+	if err := m.Run(ctx); err != nil {
 		log.Error("agent failed", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// loadTrust reads the trust file: the keys a config must be signed by.
+func loadTrust(path string) ([]ed25519.PublicKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := configs.ParsePublicKeys(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return keys, nil
 }
 
 // hostEnv reaches the board's real hardware. periph's host drivers are
