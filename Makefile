@@ -1,7 +1,7 @@
 # Xiuhua — field sensors to office alerts. See README.md.
 GO        ?= go
 BIN       := bin
-CMDS      := xiuhua-agent xiuhua-collector xiuhua-sim
+CMDS      := xiuhua-agent xiuhua-collector xiuhua-sim xiuhuactl
 LDFLAGS   := -s -w
 HTTP      ?= 127.0.0.1:8080
 
@@ -14,6 +14,7 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/xiuhua-agent ./agent/cmd/xiuhua-agent
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/xiuhua-collector ./cloud/cmd/xiuhua-collector
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/xiuhua-sim ./simulator/cmd/xiuhua-sim
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/xiuhuactl ./configs/cmd/xiuhuactl
 
 # The main job on embedded defaults: embedded broker, embedded store,
 # simulated dust sites. Ctrl-C stops it.

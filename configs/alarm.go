@@ -48,6 +48,14 @@ func (al Alarm) Event() telemetry.Quantity { return telemetry.Quantity("event_" 
 
 var alarmName = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
 
+// localAlarmEvent reports whether q can be the event of an agent's local
+// alarm (event_<name>, not a built-in event), which plans may watch with
+// event rules.
+func localAlarmEvent(q telemetry.Quantity) bool {
+	name, ok := strings.CutPrefix(string(q), "event_")
+	return ok && alarmName.MatchString(name) && q.Unit() == ""
+}
+
 // derivedQuantities are what the elevator detector adds to the readings
 // alarms see.
 var derivedQuantities = []telemetry.Quantity{telemetry.Speed, telemetry.Floor, telemetry.Vibration}

@@ -24,6 +24,18 @@
 // paths in a config (outbox.path, store.path, plans) are resolved against
 // the directory of the config file.
 //
+// Files a config names are checked too: an agent's uplink.tls certificates
+// must exist and parse (ParseOpts.SkipFiles leaves that out on a machine
+// that does not hold them), and a calibration or a local alarm must name a
+// quantity its sensor's driver reports (the drivers' quantities are listed
+// here, beside the buses they need, since the registry is out of reach).
+//
+// A config is signed with ed25519 on its last line, a YAML comment (Sign,
+// Verify); Hash leaves that line out, so a device reports the same hash for
+// a config signed or not. DetectKind tells the three kinds of file apart
+// by their keys. Every key and default is listed in docs/configuration.md,
+// which a test keeps in step with the types.
+//
 // The sample files live beside the package: examples/collector*.yaml are
 // collector configs, every other examples/*.yaml is an agent config, and
 // plans/*.yaml are plans. A test loads each of them with its loader, so a

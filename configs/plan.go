@@ -265,7 +265,9 @@ func (p *Plan) setDefaults(c *checker) {
 		if r.Kind == "" {
 			r.Kind = Threshold
 		}
-		if r.Category == "" {
+		if r.Category == "" && !localAlarmEvent(r.Quantity) {
+			// A local alarm can watch anything: its category is the
+			// plan's to say.
 			r.Category = CategoryOf(r.Quantity)
 		}
 		if r.Aggregate == "" && (r.Kind == Window || r.Kind == Period) {

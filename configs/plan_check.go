@@ -82,7 +82,7 @@ var uses = map[RuleKind][]string{
 
 func (r Rule) check(c *checker, rp string) {
 	c.required(key(rp, "title"), r.Title)
-	if c.required(key(rp, "quantity"), string(r.Quantity)) && r.Quantity.Unit() == "" {
+	if c.required(key(rp, "quantity"), string(r.Quantity)) && r.Quantity.Unit() == "" && !(r.Kind == Event && localAlarmEvent(r.Quantity)) {
 		c.add(key(rp, "quantity"), "%q is not a known quantity; use one of %s", r.Quantity, quantityList())
 	}
 	used, known := uses[r.Kind]
@@ -93,7 +93,10 @@ func (r Rule) check(c *checker, rp string) {
 	if r.Kind == Event && r.Quantity != "" && !r.Quantity.IsEvent() {
 		c.add(key(rp, "quantity"), "%q is not an event; event rules watch event_* quantities", r.Quantity)
 	}
-	if !slices.Contains(Categories(), r.Category) {
+	switch {
+	case r.Category == "" && localAlarmEvent(r.Quantity):
+		c.add(key(rp, "category"), "required for an agent's local alarm (%s): use dust, air, water, elevator or sensor", r.Quantity)
+	case !slices.Contains(Categories(), r.Category):
 		c.add(key(rp, "category"), "%q is not a category; use one of dust, air, water, elevator, sensor", r.Category)
 	}
 	c.dates(key(rp, "effective_from"), key(rp, "effective_to"), r.EffectiveFrom, r.EffectiveTo)

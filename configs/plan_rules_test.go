@@ -40,6 +40,11 @@ func TestRuleProblems(t *testing.T) {
 		{"unknown quantity", "quantity: pm25\nabove: 75", []string{
 			`quantity (line 6): "pm25" is not a known quantity; use one of ` + quantityList()}},
 		{"no quantity", "above: 75", []string{"quantity (line 4): required"}},
+		{"a local alarm's event", "kind: event\nquantity: event_sump_high\ncategory: water", nil},
+		{"a local alarm's event without a category", "kind: event\nquantity: event_sump_high", []string{
+			"category (line 4): required for an agent's local alarm (event_sump_high): use dust, air, water, elevator or sensor"}},
+		{"a local alarm's event in a threshold rule", "quantity: event_sump_high\nabove: 0\ncategory: water", []string{
+			`quantity (line 6): "event_sump_high" is not a known quantity; use one of ` + quantityList()}},
 		{"unknown category", "quantity: pm2_5\nabove: 75\ncategory: noise", []string{
 			`category (line 8): "noise" is not a category; use one of dust, air, water, elevator, sensor`}},
 		{"bad severity", "quantity: pm2_5\nabove: 75\nseverity: high", []string{
