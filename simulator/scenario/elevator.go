@@ -85,7 +85,7 @@ type CarState struct {
 	Accel    float64 // m/s², up positive, gravity excluded
 	DoorOpen bool
 	Presence Presence
-	Trapped  bool // halted between floors with passengers inside
+	Trapped  bool // halted between floors with passengers inside, until the door opens at a landing
 }
 
 func (e *Elevator) storey() float64 { return cmp.Or(e.StoreyM, 3) }
@@ -183,7 +183,7 @@ func (e *Elevator) legs() ([]leg, error) {
 			l.restAt = landing
 		default:
 			l.halted = true
-			l.open2, l.close2, l.end = math.MaxInt64, math.MaxInt64, math.MaxInt64
+			l.relevelAt, l.open2, l.close2, l.end = math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64
 			l.restAt = stop
 			legs = append(legs, l)
 			end = l.end

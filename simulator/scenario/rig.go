@@ -200,10 +200,14 @@ func (r *Rig) Close() error {
 	return r.closeErr
 }
 
-// since returns the scenario time at wall time t at which sen measures
-// the world: t's, or the start of a stuck fault.
-func (r *Rig) since(fs faults, t time.Time) time.Duration {
-	return fs.measureAt(r.clock.Since(t))
+// sinceNow returns the scenario time whose world a sensor with faults fs
+// measures now: the scenario's now, or the start of a stuck fault.
+//
+// Sources look at the world on the rig's clock rather than at the time a
+// chip passes them, so that a test may step the rig's clock while the
+// chips keep their protocols' timing on the wall clock.
+func (r *Rig) sinceNow(fs faults) time.Duration {
+	return fs.measureAt(r.clock.Since(r.now()))
 }
 
 // lineState is the condition of a UART sensor's line at the wall clock's

@@ -45,15 +45,15 @@ func (r *Rig) mount(sen *Sensor, b *board.Board, bus string) (sensor.Spec, error
 	}
 	switch sen.Chip {
 	case ChipUltrasonic:
-		c := ultrasonic.New(func(t time.Time) ultrasonic.Values {
-			return ultrasonic.Values{Distance: 1000 * (sen.Mounting - r.s.River.Level(r.since(fs, t)))}
-		}, &ultrasonic.Opts{Now: r.now})
+		c := ultrasonic.New(func(time.Time) ultrasonic.Values {
+			return ultrasonic.Values{Distance: 1000 * (sen.Mounting - r.s.River.Level(r.sinceNow(fs)))}
+		}, nil)
 		spec.Serial, err = r.openUART(sen, 9600, func(ctx context.Context, l *chip.Line) error { return c.Serve(ctx, l) })
 		spec.Params = map[string]string{"mounting_height_m": ftoa(sen.Mounting)}
 	case ChipModbusRadar:
-		c := modbusradar.Radar(func(t time.Time) float64 {
-			return 1000 * (sen.Mounting - r.s.River.Level(r.since(fs, t)))
-		}, &modbusradar.Opts{Slave: byte(sen.Slave), Now: r.now})
+		c := modbusradar.Radar(func(time.Time) float64 {
+			return 1000 * (sen.Mounting - r.s.River.Level(r.sinceNow(fs)))
+		}, &modbusradar.Opts{Slave: byte(sen.Slave)})
 		spec.Serial, err = r.openUART(sen, 9600, func(ctx context.Context, l *chip.Line) error { return c.Serve(ctx, l) })
 		// Holding registers 1–2: the distance in m as a float32 (Radar's
 		// map); the level is the mounting height less it.
@@ -61,9 +61,9 @@ func (r *Rig) mount(sen *Sensor, b *board.Board, bus string) (sensor.Spec, error
 			"scale": "-1", "offset": ftoa(sen.Mounting), "quantity": "water_level"}
 	case ChipADS1115:
 		shunt := physic.ElectricResistance(math.Round(sen.ShuntOhms * float64(physic.Ohm)))
-		loop := ads1115.NewLoop(shunt, sen.Low, sen.High, func(t time.Time) float64 { return r.s.River.Level(r.since(fs, t)) })
-		c := ads1115.New(&ads1115.Opts{Now: r.now})
-		c.SetInput(sen.Channel, loopInput{loop: loop, shunt: shunt, fs: fs, clock: r.clock})
+		loop := ads1115.NewLoop(shunt, sen.Low, sen.High, func(time.Time) float64 { return r.s.River.Level(r.sinceNow(fs)) })
+		c := ads1115.New(nil)
+		c.SetInput(sen.Channel, loopInput{loop: loop, shunt: shunt, fs: fs, r: r})
 		attach(c)
 		spec.Params = map[string]string{"channel": fmt.Sprint(sen.Channel), "shunt_ohms": ftoa(sen.ShuntOhms),
 			"low": ftoa(sen.Low), "high": ftoa(sen.High)}
@@ -83,47 +83,47 @@ func (r *Rig) mount(sen *Sensor, b *board.Board, bus string) (sensor.Spec, error
 		spec.Pins = map[string]string{"input": sen.Pin}
 		spec.Params = map[string]string{"bucket_mm": ftoa(sen.BucketMM)}
 	case ChipPMS5003:
-		c := pms5003.New(func(t time.Time) pms5003.Values {
-			pm1, pm25, pm10 := r.dust(fs, t)
+		c := pms5003.New(func(time.Time) pms5003.Values {
+			pm1, pm25, pm10 := r.dust(fs)
 			return pms5003.Values{PM1: pm1, PM2_5: pm25, PM10: pm10}
-		}, &pms5003.Opts{Now: r.now})
+		}, nil)
 		spec.Serial, err = r.openUART(sen, 9600, func(ctx context.Context, l *chip.Line) error { return c.Serve(ctx, l) })
 		spec.Params = map[string]string{"mode": "passive"}
 	case ChipSDS011:
-		c := sds011.New(func(t time.Time) sds011.Values {
-			_, pm25, pm10 := r.dust(fs, t)
+		c := sds011.New(func(time.Time) sds011.Values {
+			_, pm25, pm10 := r.dust(fs)
 			return sds011.Values{PM2_5: pm25, PM10: pm10}
-		}, &sds011.Opts{Now: r.now})
+		}, nil)
 		spec.Serial, err = r.openUART(sen, 9600, func(ctx context.Context, l *chip.Line) error { return c.Serve(ctx, l) })
 	case ChipSPS30:
-		attach(sps30.New(func(t time.Time) sps30.Values {
-			pm1, pm25, pm10 := r.dust(fs, t)
+		attach(sps30.New(func(time.Time) sps30.Values {
+			pm1, pm25, pm10 := r.dust(fs)
 			return sps30Values(pm1, pm25, pm10)
-		}, &sps30.Opts{Now: r.now}))
+		}, nil))
 	case ChipADXL345:
-		attach(adxl345.New(func(t time.Time) adxl345.Values {
-			return adxl345.Values{Z: G + r.car(fs, t).Accel}
-		}, &adxl345.Opts{Now: r.now}))
+		attach(adxl345.New(func(time.Time) adxl345.Values {
+			return adxl345.Values{Z: G + r.car(fs).Accel}
+		}, nil))
 		spec.Params = map[string]string{"range": "2g", "rate": "100"}
 	case ChipMPU6050:
-		attach(mpu6050.New(func(t time.Time) mpu6050.Values {
-			return mpu6050.Values{Accel: [3]float64{0, 0, G + r.car(fs, t).Accel}, Temperature: r.s.Elevator.kelvin() - 273.15 + 8}
-		}, &mpu6050.Opts{Now: r.now}))
+		attach(mpu6050.New(func(time.Time) mpu6050.Values {
+			return mpu6050.Values{Accel: [3]float64{0, 0, G + r.car(fs).Accel}, Temperature: r.s.Elevator.kelvin() - 273.15 + 8}
+		}, nil))
 	case ChipBMP280:
-		attach(bmp280.New(func(t time.Time) bmp280.Values {
-			return bmp280.Values{Pressure: r.s.Elevator.Pressure(r.since(fs, t)), Temperature: r.s.Elevator.kelvin() - 273.15}
-		}, &bmp280.Opts{Now: r.now}))
+		attach(bmp280.New(func(time.Time) bmp280.Values {
+			return bmp280.Values{Pressure: r.s.Elevator.Pressure(r.sinceNow(fs)), Temperature: r.s.Elevator.kelvin() - 273.15}
+		}, nil))
 		spec.Params = map[string]string{"oversampling": "16x"}
 	case ChipLD2410:
-		c := ld2410.New(func(t time.Time) ld2410.Values {
-			switch r.car(fs, t).Presence {
+		c := ld2410.New(func(time.Time) ld2410.Values {
+			switch r.car(fs).Presence {
 			case Walking:
 				return ld2410.Values{Moving: walkingM}
 			case Standing:
 				return ld2410.Values{Stationary: standingM}
 			}
 			return ld2410.Values{}
-		}, &ld2410.Opts{Now: r.now})
+		}, nil)
 		spec.Serial, err = r.openUART(sen, 256000, func(ctx context.Context, l *chip.Line) error { return c.Serve(ctx, l) })
 	case ChipDoor, ChipPIR:
 		p, perr := addPin(b, sen.Pin)
@@ -160,15 +160,15 @@ func (r *Rig) mount(sen *Sensor, b *board.Board, bus string) (sensor.Spec, error
 	return spec, err
 }
 
-// dust returns the particles sen's chip sees at wall time t.
-func (r *Rig) dust(fs faults, t time.Time) (pm1, pm25, pm10 float64) {
+// dust returns the particles a chip with faults fs sees now.
+func (r *Rig) dust(fs faults) (pm1, pm25, pm10 float64) {
 	d := *r.s.Dust
 	d.Start = r.clock.Scen0
-	return d.PM(r.clock.Scen0.Add(r.since(fs, t)))
+	return d.PM(r.clock.Scen0.Add(r.sinceNow(fs)))
 }
 
-// car returns the car as sen's chip senses it at wall time t.
-func (r *Rig) car(fs faults, t time.Time) CarState { return r.s.Elevator.State(r.since(fs, t)) }
+// car returns the car as a chip with faults fs senses it now.
+func (r *Rig) car(fs faults) CarState { return r.s.Elevator.State(r.sinceNow(fs)) }
 
 // sps30Values derives the SPS30's PM4 and number concentrations from the
 // masses: plausible (cumulative, falling with size), not physical.
@@ -179,18 +179,21 @@ func sps30Values(pm1, pm25, pm10 float64) sps30.Values {
 }
 
 // loopInput is a 4–20 mA loop on an ADS1115 input, whose current a
-// loop_current fault overrides.
+// loop_current fault overrides. Like every source of the rig it looks at
+// the world on the rig's clock, not at the time the chip passes: the chip
+// times its conversions on the wall clock.
 type loopInput struct {
 	loop  *ads1115.Loop
 	shunt physic.ElectricResistance
 	fs    faults
-	clock Clock
+	r     *Rig
 }
 
-func (in loopInput) Voltage(t time.Time) physic.ElectricPotential {
-	if f := in.fs.active(LoopCurrent, in.clock.Since(t)); f != nil {
+func (in loopInput) Voltage(time.Time) physic.ElectricPotential {
+	now := in.r.now()
+	if f := in.fs.active(LoopCurrent, in.r.clock.Since(now)); f != nil {
 		i := f.MilliAmps * float64(physic.MilliAmpere)
 		return physic.ElectricPotential(math.Round(i * float64(in.shunt) / 1e9))
 	}
-	return in.loop.Voltage(t)
+	return in.loop.Voltage(now)
 }

@@ -306,12 +306,12 @@ func (f *fileScenario) convertSensors(c *checker, kind Kind) []Sensor {
 		}
 		for _, k := range []string{"address", "pin", "mounting_height_m", "slave", "channel", "shunt_ohms", "low_m", "high_m", "bucket_mm"} {
 			if c.has(p+"."+k) && !slices.Contains(info.keys, k) {
-				c.add(p+"."+k, "a %s takes no %s", fs.Chip, k)
+				c.add(p+"."+k, "the %s chip takes no %s", fs.Chip, k)
 			}
 		}
 		for _, k := range info.need {
 			if !c.has(p + "." + k) {
-				c.add(p, "a %s needs %s", fs.Chip, k)
+				c.add(p, "the %s chip needs %s", fs.Chip, k)
 			}
 		}
 		switch info.bus {
@@ -320,7 +320,7 @@ func (f *fileScenario) convertSensors(c *checker, kind Kind) []Sensor {
 			if fs.Address != nil {
 				a := *fs.Address
 				if a < 0 || a > 0x7f || !slices.Contains(info.addrs, uint16(a)) {
-					c.add(p+".address", "%#x: a %s answers at %s", a, fs.Chip, hexList(info.addrs))
+					c.add(p+".address", "%#x: the %s chip answers at %s", a, fs.Chip, hexList(info.addrs))
 				} else {
 					s.Address = uint16(a)
 				}

@@ -33,7 +33,7 @@ type checker struct {
 // give its line.
 func (c *checker) add(path, format string, args ...any) {
 	for _, b := range c.bad {
-		if path == b || strings.HasPrefix(path, b+".") || strings.HasPrefix(path, b+"[") {
+		if b == "" || path == b || strings.HasPrefix(path, b+".") || strings.HasPrefix(path, b+"[") {
 			return
 		}
 	}
@@ -205,6 +205,14 @@ func (c *checker) translate(msg string, types map[string]reflect.Type) {
 		m := errDupKey.FindStringSubmatch(p.Msg)
 		match(true, func(n *yaml.Node) bool { return n.Value == m[1] })
 		p.Msg = "key is set twice (first at line " + m[2] + ")"
+		// The decoder skips the whole mapping that holds the key.
+		parent := p.Path
+		if i := max(strings.LastIndexByte(parent, '.'), strings.LastIndexByte(parent, '[')); i >= 0 {
+			parent = parent[:i]
+		} else {
+			parent = ""
+		}
+		c.bad = append(c.bad, parent)
 	case errType.MatchString(p.Msg):
 		m := errType.FindStringSubmatch(p.Msg)
 		tag, val, into := m[1], m[2], m[3]
