@@ -14,6 +14,7 @@ import (
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/chip"
 	"github.com/xiuhua/xiuhua/simulator/chip/gpiopin"
+	"github.com/xiuhua/xiuhua/simulator/chip/tipbucket"
 )
 
 // MountOpts configures Mount. The zero value means the wall clock and I2C
@@ -38,6 +39,7 @@ type Rig struct {
 
 	ptys    []*chip.PTY
 	lines   map[string]*chip.Line
+	gauges  map[string]*tipbucket.Gauge
 	runners []runner
 	contact []contact // door contacts and PIRs, set by Run
 
@@ -83,7 +85,8 @@ func Mount(s *Scenario, b *board.Board, opts *MountOpts) (*Rig, error) {
 	if scen0.IsZero() {
 		scen0 = wall0
 	}
-	r := &Rig{s: s, clock: Clock{Wall0: wall0, Scen0: scen0, K: s.Compression}, now: o.Now, lines: map[string]*chip.Line{}}
+	r := &Rig{s: s, clock: Clock{Wall0: wall0, Scen0: scen0, K: s.Compression}, now: o.Now,
+		lines: map[string]*chip.Line{}, gauges: map[string]*tipbucket.Gauge{}}
 	for i := range s.Sensors {
 		sen := &s.Sensors[i]
 		spec, err := r.mount(sen, b, o.Bus)
@@ -115,6 +118,9 @@ func (r *Rig) Specs() []sensor.Spec { return r.specs }
 // Line returns the UART line of the named sensor, or nil when it has
 // none, so that a test can see what the line did.
 func (r *Rig) Line(sensor string) *chip.Line { return r.lines[sensor] }
+
+// Gauge returns the named rain gauge, or nil.
+func (r *Rig) Gauge(sensor string) *tipbucket.Gauge { return r.gauges[sensor] }
 
 // Run runs the UART chips, the rain gauges and the contacts until ctx
 // ends, then stops them all and returns nil; or, when one fails, stops

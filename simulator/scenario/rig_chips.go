@@ -79,6 +79,7 @@ func (r *Rig) mount(sen *Sensor, b *board.Board, bus string) (sensor.Spec, error
 				return fs.active(Stuck, since) != nil || fs.active(Unplugged, since) != nil
 			},
 		})
+		r.gauges[sen.Name] = g
 		r.runners = append(r.runners, runner{name: sen.Name + " (raingauge)", run: g.Run})
 		spec.Pins = map[string]string{"input": sen.Pin}
 		spec.Params = map[string]string{"bucket_mm": ftoa(sen.BucketMM)}

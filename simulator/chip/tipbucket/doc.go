@@ -12,7 +12,9 @@
 // which the gauge releases the line to the pull-up.
 //
 // A real bucket needs time to tip and settle, so tips are at least
-// Opts.MinGap apart; rain that falls faster (a compressed scenario's
+// Opts.MinGap apart, and the reed stays open for at least MinGap −
+// Closure between two (so the driver never sees an opening and the next
+// closure as one burst, even when the gauge's goroutine runs late); rain that falls faster (a compressed scenario's
 // rainstorm) is owed and tipped out at that pace, never lost or merged
 // into one pulse. While Opts.Jammed says so, the rain that falls is lost,
 // as it is from a bucket jammed by leaves or a gauge whose cable is cut:

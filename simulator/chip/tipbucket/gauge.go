@@ -60,6 +60,7 @@ type Gauge struct {
 	seen        bool    // prev is set
 	closedUntil time.Time
 	lastTip     time.Time
+	lastOpen    time.Time
 }
 
 // New returns a gauge on pin measuring rain. nil opts means defaults.
@@ -138,7 +139,12 @@ func (g *Gauge) step(now time.Time) {
 	if earned > g.stats.Tips {
 		g.stats.Owed = earned - g.stats.Tips
 	}
-	if g.stats.Owed > 0 && !g.stats.Closed && (g.lastTip.IsZero() || now.Sub(g.lastTip) >= g.o.MinGap) {
+	// The next tip waits MinGap after the last one began and, should the
+	// reed have opened late (a goroutine held up on a busy machine), the
+	// quiet time after the opening too: a closure hard on the heels of an
+	// opening would be one burst to the driver, and the tip lost.
+	quiet := g.o.MinGap - g.o.Closure
+	if g.stats.Owed > 0 && !g.stats.Closed && (g.lastTip.IsZero() || now.Sub(g.lastTip) >= g.o.MinGap && now.Sub(g.lastOpen) >= quiet) {
 		g.pin.Bounce(gpio.Low, g.o.Bounces, 0)
 		g.stats.Closed, g.closedUntil, g.lastTip = true, now.Add(g.o.Closure), now
 		g.stats.Tips++
@@ -152,4 +158,5 @@ func (g *Gauge) open() {
 	g.pin.Bounce(gpio.High, g.o.Bounces-1, 0)
 	g.pin.Release()
 	g.stats.Closed = false
+	g.lastOpen = time.Now()
 }
