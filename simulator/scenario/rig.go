@@ -152,6 +152,9 @@ func (r *Rig) Run(ctx context.Context) error {
 			r.runContacts(ctx)
 		}()
 	}
+	// A rig of I2C chips alone has nothing to run, but still runs until
+	// ctx ends, like the others.
+	<-ctx.Done()
 	wg.Wait()
 	return errors.Join(errs...)
 }
