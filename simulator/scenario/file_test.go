@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xiuhua/xiuhua/configs"
+	"github.com/xiuhua/xiuhua/simulator/board"
 )
 
 // TestBuiltins loads every shipped scenario, and pins down what the demo
@@ -26,6 +27,18 @@ func TestBuiltins(t *testing.T) {
 		}
 		if s.ID == "" || s.Story == "" || len(s.Sensors) == 0 {
 			t.Errorf("%s: id %q, story %q, %d sensors", name, s.ID, s.Story, len(s.Sensors))
+		}
+		r, err := Mount(s, board.New(), nil)
+		if err != nil {
+			t.Fatalf("%s: mount: %v", name, err)
+		}
+		for i, sp := range r.Specs() {
+			if sp.Name != s.Sensors[i].Name || sp.Driver != s.Sensors[i].Driver() || sp.Interval == 0 {
+				t.Errorf("%s: spec %+v for sensor %+v", name, sp, s.Sensors[i])
+			}
+		}
+		if err := r.Close(); err != nil {
+			t.Errorf("%s: close: %v", name, err)
 		}
 	}
 	if _, err := Builtin("nowhere"); err == nil || !strings.Contains(err.Error(), "have huangpu-faults, huangpu-typhoon") {
