@@ -41,11 +41,33 @@ func (b *I2CBus) Attach(addr uint16, dev I2CDevice) {
 	b.devs[addr] = dev
 }
 
+// Pluggable is an I2CDevice that is not always on the bus: while Present
+// reports false the bus NACKs its address, as if nothing were attached
+// (an unplugged sensor, a cut cable).
+type Pluggable interface {
+	I2CDevice
+	Present() bool
+}
+
+// Plug returns dev as a Pluggable that is on the bus while present says
+// so.
+func Plug(dev I2CDevice, present func() bool) Pluggable { return plugged{dev, present} }
+
+type plugged struct {
+	I2CDevice
+	present func() bool
+}
+
+func (p plugged) Present() bool { return p.present() }
+
 // Tx implements i2c.Bus. Transactions are serialised, as on a real bus.
 func (b *I2CBus) Tx(addr uint16, w, r []byte) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	dev, ok := b.devs[addr]
+	if p, pluggable := dev.(Pluggable); ok && pluggable && !p.Present() {
+		ok = false
+	}
 	if !ok {
 		return fmt.Errorf("i2c %s: no device answers at %#02x (NACK)", b.name, addr)
 	}

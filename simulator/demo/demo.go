@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -17,11 +16,17 @@ import (
 	"github.com/xiuhua/xiuhua/cloud/collector"
 	"github.com/xiuhua/xiuhua/cloud/notify"
 	"github.com/xiuhua/xiuhua/configs"
+	_ "github.com/xiuhua/xiuhua/drivers/ads1115level"
+	_ "github.com/xiuhua/xiuhua/drivers/adxl345"
+	_ "github.com/xiuhua/xiuhua/drivers/bmp280"
+	_ "github.com/xiuhua/xiuhua/drivers/door"
+	_ "github.com/xiuhua/xiuhua/drivers/ld2410"
 	_ "github.com/xiuhua/xiuhua/drivers/pms5003"
+	_ "github.com/xiuhua/xiuhua/drivers/raingauge"
+	_ "github.com/xiuhua/xiuhua/drivers/ultrasonic"
 	"github.com/xiuhua/xiuhua/simulator/board"
 	"github.com/xiuhua/xiuhua/simulator/broker"
-	"github.com/xiuhua/xiuhua/simulator/chip"
-	pmschip "github.com/xiuhua/xiuhua/simulator/chip/pms5003"
+	"github.com/xiuhua/xiuhua/simulator/scenario"
 	"github.com/xiuhua/xiuhua/simulator/sink"
 )
 
@@ -38,7 +43,8 @@ type Opts struct {
 }
 
 // Run runs the demo until ctx ends, then stops every part and waits for
-// it: the agents, the chips, the collector, the sink and the broker.
+// it: the agents, the boards' chips, the collector, the sink and the
+// broker.
 func Run(ctx context.Context, o Opts) (err error) {
 	if o.HTTP == "" {
 		o.HTTP = "127.0.0.1:8080"
@@ -53,6 +59,11 @@ func Run(ctx context.Context, o Opts) (err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	scens, err := Boards(o.Sites)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	river, lift := scens[len(scens)-2], scens[len(scens)-1]
 	dir := o.Dir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "xiuhua-demo-"); err != nil {
@@ -85,7 +96,7 @@ func Run(ctx context.Context, o Opts) (err error) {
 	}
 	defer snk.Close()
 
-	ccfg, err := writeCollectorConfig(dir, b.URL(), apiLn.Addr().String(), snk.URL())
+	ccfg, err := writeCollectorConfig(dir, b.URL(), apiLn.Addr().String(), snk.URL(), river.Compression, river.ID, lift.ID)
 	if err != nil {
 		return err
 	}
@@ -100,7 +111,20 @@ func Run(ctx context.Context, o Opts) (err error) {
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
+		rigs     []*scenario.Rig
 	)
+	// Whatever happens below, every goroutine started is joined, and then
+	// the rigs' pseudo-terminals closed, before the deferred closes of the
+	// broker, sink and listener run.
+	defer func() {
+		cancel()
+		wg.Wait()
+		for _, r := range rigs {
+			if cerr := r.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("demo: %w", cerr)
+			}
+		}
+	}()
 	goRun := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -115,35 +139,26 @@ func Run(ctx context.Context, o Opts) (err error) {
 			}
 		}()
 	}
-	// Whatever happens below, every goroutine started is joined before
-	// the deferred closes of the broker, sink and listener run.
-	defer wg.Wait()
-	defer cancel()
 
 	goRun("collector", col.Run)
-	sites := Sites(o.Sites, time.Now())
-	for _, s := range sites {
-		pty, err := chip.OpenPTY()
+	for _, s := range scens {
+		bd := board.New()
+		rig, err := scenario.Mount(s, bd, nil)
 		if err != nil {
-			return fmt.Errorf("demo: %s: %w", s.ID, err)
+			return fmt.Errorf("demo: %w", err)
 		}
-		defer pty.Close()
-		dust := s.Dust
-		c := pmschip.New(func(t time.Time) pmschip.Values {
-			pm1, pm25, pm10 := dust.PM(t)
-			return pmschip.Values{PM1: pm1, PM2_5: pm25, PM10: pm10}
-		}, nil)
-		goRun(s.ID+" chip", func(ctx context.Context) error { return c.Serve(ctx, pty.Master) })
+		rigs = append(rigs, rig)
+		goRun(s.ID+" chips", rig.Run)
 
 		path := filepath.Join(dir, s.ID+".yaml")
-		if err := os.WriteFile(path, []byte(s.agentYAML(dir, pty.SlavePath, b.URL())), 0o640); err != nil {
+		if err := os.WriteFile(path, []byte(agentYAML(s, rig.Specs(), dir, b.URL())), 0o640); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 		acfg, err := configs.LoadAgent(path)
 		if err != nil {
 			return fmt.Errorf("demo: %s: %w", s.ID, err)
 		}
-		a, err := agent.New(acfg, board.New(), agent.Opts{Logger: log.With("part", "agent")})
+		a, err := agent.New(acfg, bd, agent.Opts{Logger: log.With("part", "agent")})
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -153,22 +168,29 @@ func Run(ctx context.Context, o Opts) (err error) {
 	select {
 	case <-col.Ready():
 	case <-ctx.Done():
+		mu.Lock()
+		defer mu.Unlock()
 		return firstErr
 	}
 	api := "http://" + apiLn.Addr().String()
-	fmt.Fprintf(o.Out, `Xiuhua demo: %d simulated dust sites → embedded MQTT broker (%s) → collector
+	now := time.Now().UTC()
+	fmt.Fprintf(o.Out, `Xiuhua demo: %d dust sites, a river gauge and a lift → embedded MQTT broker (%s) → collector
   alerts:    %s/api/v1/alerts
   devices:   %s/api/v1/devices
-  readings:  %s/api/v1/readings?device=site-xh-003&from=%s&to=%s
+  readings:  %s/api/v1/readings?device=%s&from=%s&to=%s
   health:    %s/healthz
-  webhook:   %s  (the demo's office sink; GET it to list what it received)
+  webhook:   %s  (the offices' sink; GET it to list what it received)
   data:      %s%s
-`, len(sites), b.URL(), api, api, api, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), time.Now().UTC().Add(24*time.Hour).Format(time.RFC3339),
+`, o.Sites, b.URL(), api, api, api, river.ID, now.Add(-time.Hour).Format(time.RFC3339), now.Add(24*time.Hour).Format(time.RFC3339),
 		api, snk.URL(), dir, map[bool]string{true: " (removed on exit)", false: ""}[o.Dir == ""])
-	for _, s := range sites {
-		fmt.Fprintf(o.Out, "  %s  %-32s %s\n", s.ID, s.Name, s.Story)
+	for _, s := range scens {
+		fmt.Fprintf(o.Out, "  %-14s %-40s %s\n", s.ID, s.Name, s.Story)
 	}
-	fmt.Fprintf(o.Out, "Press Ctrl-C to stop.\n")
+	fmt.Fprintf(o.Out, `Time: the river gauge's world runs %g× fast, so its flood plan's durations are divided by %g
+  too (levels unchanged); the lift runs in real time, its agent raising "trapped" after %v.
+Offices: dust → city-operations-centre, water → river-chief-office, lifts → elevator-safety-office.
+Each alert is printed below as it reaches the offices' sink. Press Ctrl-C to stop.
+`, river.Compression, river.Compression, liftTrappedAfter)
 	if o.Ready != nil {
 		o.Ready(api, snk.URL())
 	}
@@ -177,45 +199,27 @@ func Run(ctx context.Context, o Opts) (err error) {
 	cancel()
 	wg.Wait()
 	fmt.Fprintf(o.Out, "Stopped: every agent, chip, the collector, the sink and the broker.\n")
+	mu.Lock()
+	defer mu.Unlock()
 	return firstErr
 }
 
-func writeCollectorConfig(dir, brokerURL, httpAddr, webhookURL string) (*configs.Collector, error) {
-	plans := filepath.Join(dir, "plans")
-	if err := os.MkdirAll(plans, 0o750); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	err := fs.WalkDir(configs.Plans, "plans", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(configs.Plans, p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(plans, d.Name()), b, 0o640)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("demo: plans: %w", err)
-	}
-	path := filepath.Join(dir, "collector.yaml")
-	if err := os.WriteFile(path, []byte(collectorYAML(dir, brokerURL, httpAddr, webhookURL)), 0o640); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	cfg, err := configs.LoadCollector(path)
-	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	return cfg, nil
-}
-
+// printAlert tells what reached the sink: the event, the office and the
+// alert's own message.
 func printAlert(w io.Writer, r sink.Received) {
 	var m notify.Message
 	if err := json.Unmarshal(r.Body, &m); err != nil {
-		fmt.Fprintf(w, "[office sink] %s received a message that is not an alert: %v\n", r.At.Format(time.TimeOnly), err)
+		fmt.Fprintf(w, "[office sink] %s received a message that is not an alert: %v\n", r.At.Local().Format(time.TimeOnly), err)
 		return
 	}
-	a := m.Alert
-	fmt.Fprintf(w, "[office sink] %s %s %s: %s/%s %s mean %.1f %s (limit %.0f) → %s\n",
-		r.At.Local().Format(time.TimeOnly), m.Event, a.ID, a.Device, a.Sensor, a.Quantity, a.Value, a.Unit, a.Limit, a.Office)
+	office := m.Office
+	if office == "" {
+		office = m.Alert.Office
+	}
+	msg := m.Alert.Message
+	if msg == "" {
+		msg = "(no message)"
+	}
+	fmt.Fprintf(w, "[office sink] %s %s → %s: %s [%s, %s]\n",
+		r.At.Local().Format(time.TimeOnly), m.Event, office, msg, m.Alert.Severity, m.Alert.ID)
 }

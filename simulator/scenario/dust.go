@@ -1,5 +1,3 @@
-// Package scenario drives the simulator's chips with physical curves:
-// what a sensor on a site would see at each instant.
 package scenario
 
 import (

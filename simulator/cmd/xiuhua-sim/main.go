@@ -27,7 +27,7 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, `usage: xiuhua-sim <command> [flags]
 
 commands:
-  demo    embedded broker, collector, office webhook sink and simulated dust sites
+  demo    embedded broker, collector, offices' webhook sink; simulated dust sites, a river gauge and a lift
   bench   measure against the goals and print one table (run from the repository root)
   broker  run the embedded MQTT broker alone (for tests and for agents on other machines' loopback)
 
