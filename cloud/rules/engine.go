@@ -77,7 +77,7 @@ func (l Late) Span() (from, to time.Time) {
 
 // Stats counts what the engine did not judge.
 type Stats struct {
-	Untrusted uint64 // readings skipped for their quality or time
+	Untrusted uint64 // readings skipped for their time (unsynced clock, future) or a non-finite value
 	Late      uint64 // judgements deferred to a replay
 	Streams   int    // rule states held
 }
@@ -172,13 +172,21 @@ func (e *Engine) MarkOpen(plan, rule string, s Stream) {
 	}
 }
 
-// trusted reports whether a record may be judged: only good readings with
-// a trusted time are. One reading stamped days ahead by a wrong clock
-// would move its streams' windows there and make every true reading after
-// it late.
+// trusted reports whether a record may be judged at all: only readings
+// with a trusted time and a finite value are. One reading stamped days
+// ahead by a wrong clock would move its streams' windows there and make
+// every true reading after it late.
 func trusted(rec telemetry.Record) bool {
-	return rec.Quality == telemetry.Good && rec.Flags&(telemetry.ClockUnsynced|telemetry.FutureTime) == 0 &&
+	return rec.Flags&(telemetry.ClockUnsynced|telemetry.FutureTime) == 0 &&
 		!math.IsNaN(rec.Value) && !math.IsInf(rec.Value, 0)
+}
+
+// judges reports whether rule r judges a trusted record: every kind judges
+// good readings only, except range, the sanity check, which exists for
+// the readings a driver marked Bad or Suspect (a 4–20 mA loop at 3.5 mA is
+// Bad, and is what the loop-broken rule must see).
+func judges(r *Rule, rec telemetry.Record) bool {
+	return rec.Quality == telemetry.Good || r.Kind == Range
 }
 
 // Observe judges one device's new records (in any order) and returns the
@@ -207,7 +215,7 @@ func (e *Engine) Observe(device string, recs []telemetry.Record) ([]Transition, 
 			ss = e.stream(s, rec.Quantity)
 		}
 		for i, r := range ss.rules {
-			if !ss.covers[i] || !r.inForce(rec.Time) {
+			if !ss.covers[i] || !r.inForce(rec.Time) || !judges(r, rec) {
 				continue
 			}
 			tr, ok := ss.state(e, i).observe(r, rec.Time, rec.Value)
@@ -273,7 +281,7 @@ func (e *Engine) Replay(l Late, recs []telemetry.Record) []Transition {
 	st := newState(r)
 	var out []Transition
 	for _, rec := range recs {
-		if rec.Sensor != l.Stream.Sensor || rec.Quantity != r.Quantity || !trusted(rec) || !r.inForce(rec.Time) {
+		if rec.Sensor != l.Stream.Sensor || rec.Quantity != r.Quantity || !trusted(rec) || !judges(r, rec) || !r.inForce(rec.Time) {
 			continue
 		}
 		trs, _ := st.observe(r, rec.Time, rec.Value)

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,7 +209,8 @@ func TestScopeForceAndUntrusted(t *testing.T) {
 		{"out-of-scope", rec(0, telemetry.Good), 0},
 		{"in-scope", rec(-s, telemetry.Good), 0},        // before the rule is in force
 		{"in-scope", rec(h, telemetry.Good), 0},         // after
-		{"in-scope", rec(m, telemetry.Bad), 0},          // untrusted
+		{"in-scope", rec(m, telemetry.Bad), 0},          // a bad reading: not judged by a threshold
+		{"in-scope", clockUnsynced(rec(2*m, telemetry.Good)), 0},
 		{"in-scope", rec(59*m+59*s, telemetry.Good), 1}, // in force
 	} {
 		trs, _ := e.Observe(tc.device, tc.recs)
@@ -218,6 +220,35 @@ func TestScopeForceAndUntrusted(t *testing.T) {
 	}
 	if st := e.Stats(); st.Untrusted != 1 {
 		t.Errorf("Untrusted = %d, want 1", st.Untrusted)
+	}
+}
+
+func clockUnsynced(recs []telemetry.Record) []telemetry.Record {
+	recs[0].Flags |= telemetry.ClockUnsynced
+	return recs
+}
+
+// A range rule is the sanity check: it judges the readings a driver marked
+// Bad or Suspect too (a broken 4–20 mA loop reads 3.5 mA, marked Bad),
+// while the other kinds judge good readings only.
+func TestRangeJudgesBadReadings(t *testing.T) {
+	loop := Rule{Plan: "p", ID: "loop", Kind: Range, Quantity: telemetry.LoopCurrent, Min: 3.6, Max: 21}
+	low := Rule{Plan: "p", ID: "low", Kind: Threshold, Quantity: telemetry.LoopCurrent, Below: true, Limit: 4, Clear: 4}
+	e, err := New([]Rule{loop, low}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(at time.Duration, v float64, q telemetry.Quality) telemetry.Record {
+		return telemetry.Record{Reading: telemetry.Reading{Sensor: "s", Quantity: telemetry.LoopCurrent, Value: v, Time: t0.Add(at), Quality: q}}
+	}
+	trs, _ := e.Observe("gauge", []telemetry.Record{rec(0, 12, telemetry.Good), rec(m, 3.5, telemetry.Bad), rec(2*m, 12, telemetry.Good)})
+	var got []string
+	for _, tr := range trs {
+		got = append(got, fmt.Sprintf("%s %v@%v=%v", tr.Rule.ID, tr.Change, tr.Time.Sub(t0), tr.Value))
+	}
+	want := []string{"loop opened@1m0s=3.5", "loop cleared@2m0s=12"}
+	if !slices.Equal(got, want) {
+		t.Errorf("transitions %q, want %q", got, want)
 	}
 }
 
