@@ -17,7 +17,8 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/xiuhuactl ./configs/cmd/xiuhuactl
 
 # The main job on embedded defaults: embedded broker, embedded store,
-# simulated dust sites. Ctrl-C stops it.
+# four dust sites, a river gauge in a compressed typhoon and a lift with a
+# trapped passenger, each through the real agent. Ctrl-C stops it.
 demo: build
 	$(BIN)/xiuhua-sim demo --http $(HTTP)
 
