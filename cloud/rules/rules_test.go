@@ -207,9 +207,9 @@ func TestScopeForceAndUntrusted(t *testing.T) {
 		want   int
 	}{
 		{"out-of-scope", rec(0, telemetry.Good), 0},
-		{"in-scope", rec(-s, telemetry.Good), 0},        // before the rule is in force
-		{"in-scope", rec(h, telemetry.Good), 0},         // after
-		{"in-scope", rec(m, telemetry.Bad), 0},          // a bad reading: not judged by a threshold
+		{"in-scope", rec(-s, telemetry.Good), 0}, // before the rule is in force
+		{"in-scope", rec(h, telemetry.Good), 0},  // after
+		{"in-scope", rec(m, telemetry.Bad), 0},   // a bad reading: not judged by a threshold
 		{"in-scope", clockUnsynced(rec(2*m, telemetry.Good)), 0},
 		{"in-scope", rec(59*m+59*s, telemetry.Good), 1}, // in force
 	} {
