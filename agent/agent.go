@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -28,7 +29,11 @@ import (
 type Opts struct {
 	// Clock is the board's clock; nil means clock.System when the config
 	// requires synchronisation and clock.Trusted otherwise.
-	Clock  clock.Clock
+	Clock clock.Clock
+	// Dial, when set, opens the uplink's network connections (tcp:// and
+	// mqtt:// brokers only): a simulated board's network, which the
+	// simulator can cut. Nil means the operating system's dialer.
+	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	Logger *slog.Logger // nil means discard
 }
 
@@ -38,6 +43,7 @@ type Agent struct {
 	env      sensor.Env
 	log      *slog.Logger
 	clk      clock.Clock
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
 	samplers []*sampler.Sampler
 	specs    []sensor.Spec // what each sampler was built from, in config order
 
@@ -70,7 +76,7 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 			clk = clock.Trusted{}
 		}
 	}
-	a := &Agent{cfg: cfg, env: env, log: log.With("device", cfg.Device.ID), clk: clk}
+	a := &Agent{cfg: cfg, env: env, log: log.With("device", cfg.Device.ID), clk: clk, dial: opts.Dial}
 	if e := cfg.Edge.Elevator; e != nil {
 		det, err := edge.New(&edge.Opts{
 			StoreyHeight: e.StoreyM, GroundFloor: e.GroundFloor, FloorHeights: e.FloorHeightsM, FloorNumbers: e.FloorNumbers,
@@ -145,6 +151,14 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 			for i := range rs {
 				rs[i].Flags |= telemetry.ClockUnsynced
 			}
+		}
+	}
+	if sk, ok := a.clk.(clock.Skewed); ok {
+		// Read under clockMu while the clock is untrusted, so that the
+		// skew and the flags above describe the same moment.
+		d := sk.Skew()
+		for i := range rs {
+			rs[i].Time = rs[i].Time.Add(d)
 		}
 	}
 	r, err := ob.Append(ctx, rs...)
@@ -223,7 +237,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		Broker: u.Broker, ClientID: u.ClientID, Username: u.Username, Password: u.Password,
 		BatchMax: u.BatchMax, MaxInFlight: u.MaxInFlight, AckTimeout: u.AckTimeout.D(), ReplayRate: u.ReplayRate,
 		Heartbeat: a.heartbeat, HeartbeatInterval: u.Heartbeat.D(), ConfigHash: a.cfg.Hash(),
-		HoldData: a.holdData, Logger: a.log,
+		HoldData: a.holdData, Dial: a.dial, Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)

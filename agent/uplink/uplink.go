@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -57,7 +59,11 @@ type Opts struct {
 	// (events still go): the agent holds readings while its clock is not
 	// yet synchronised, so that they can be corrected first.
 	HoldData func() bool
-	Logger   *slog.Logger // nil means discard
+	// Dial, when set, opens the connection to a tcp:// or mqtt:// broker
+	// in place of the operating system's dialer (a simulated board's
+	// network). Nil means paho's own dialing.
+	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	Logger *slog.Logger // nil means discard
 }
 
 // Stats counts what the uplink has done since it started.
@@ -99,6 +105,15 @@ func New(device string, ob Outbox, opts Opts) (*Uplink, error) {
 	}
 	if opts.Broker == "" {
 		return nil, fmt.Errorf("uplink: no broker URL")
+	}
+	if opts.Dial != nil {
+		u, err := url.Parse(opts.Broker)
+		if err != nil {
+			return nil, fmt.Errorf("uplink: broker URL: %w", err)
+		}
+		if u.Scheme != "tcp" && u.Scheme != "mqtt" {
+			return nil, fmt.Errorf("uplink: a custom dialer serves tcp:// and mqtt:// brokers, not %s://", u.Scheme)
+		}
 	}
 	if opts.ClientID == "" {
 		opts.ClientID = "xiuhua-agent-" + device
@@ -182,6 +197,13 @@ func (u *Uplink) clientOptions(ctx context.Context) *mqtt.ClientOptions {
 		SetConnectTimeout(10*time.Second).
 		SetKeepAlive(30*time.Second).
 		SetWill(telemetry.StatusTopic(u.device), string(will), 1, true)
+	if dial := u.o.Dial; dial != nil {
+		o.SetCustomOpenConnectionFn(func(uri *url.URL, co mqtt.ClientOptions) (net.Conn, error) {
+			dctx, cancel := context.WithTimeout(ctx, co.ConnectTimeout)
+			defer cancel()
+			return dial(dctx, "tcp", uri.Host)
+		})
+	}
 	signal := func(up bool) {
 		select {
 		case u.conned <- up:
