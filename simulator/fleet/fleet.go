@@ -260,6 +260,19 @@ func (f *Fleet) OutboxPath(i int) string { return filepath.Join(f.dir, outboxFil
 // each power cut and power-on.
 func (f *Fleet) Boots(i int) uint64 { return f.devs[i].boots.Load() }
 
+// DeviceStats is one device at one moment; see Stats for the counts.
+type DeviceStats struct {
+	Up, Connected     bool
+	Readings, Backlog uint64
+}
+
+// Device reads device i's status.
+func (f *Fleet) Device(i int) DeviceStats {
+	d := f.devs[i]
+	s := d.snap()
+	return DeviceStats{Up: d.up.Load(), Connected: s.connected, Readings: s.committed, Backlog: s.backlog}
+}
+
 // PowerCut cuts device i's power: its network connection is reset, so no
 // goodbye leaves the board, then its agent and its chip stop without the
 // chance to do anything more. What the agent committed is on disk; the

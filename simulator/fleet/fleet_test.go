@@ -9,120 +9,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xiuhua/xiuhua/simulator/fault"
 	"github.com/xiuhua/xiuhua/simulator/fleet"
 	"github.com/xiuhua/xiuhua/simulator/fleet/fleettest"
 )
 
-// rig is a private Mosquitto and the real collector on it.
-type rig struct {
-	dir    string
-	broker *fault.Mosquitto
-	col    *fleettest.Collector
-}
-
-func newRig(t *testing.T) *rig {
-	t.Helper()
-	dir := t.TempDir()
-	m, err := fault.StartMosquitto(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Stop() })
-	return &rig{dir: dir, broker: m, col: fleettest.StartCollector(t, dir, m.URL())}
-}
-
-// running is a fleet whose Run goroutine the test owns.
-type running struct {
-	*fleet.Fleet
-	cancel context.CancelFunc
-	done   chan error
-	start  time.Time
-}
-
-func start(t *testing.T, o fleet.Opts) *running {
-	t.Helper()
-	f, err := fleet.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{Fleet: f, cancel: cancel, done: make(chan error, 1), start: time.Now()}
-	go func() { r.done <- f.Run(ctx) }()
-	t.Cleanup(func() { r.stop(t) })
-	return r
-}
-
-// stop stops the fleet and fails the test on its error. Idempotent.
-func (r *running) stop(t *testing.T) {
-	t.Helper()
-	if r.cancel == nil {
-		return
-	}
-	r.cancel()
-	r.cancel = nil
-	if err := <-r.done; err != nil {
-		t.Errorf("fleet: %v", err)
-	}
-}
-
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(d); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-	}
-}
-
-// drain stops the sensors, waits for every outbox to empty, and checks
-// that the fleet's own counts then agree with themselves.
-func drain(t *testing.T, f *running) fleet.Stats {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := f.Drain(ctx); err != nil {
-		t.Fatalf("%v; %v", err, f.Stats())
-	}
-	s := f.Stats()
-	if s.Backlog != 0 || s.Acked != s.Readings || s.Up != s.Devices {
-		t.Errorf("after drain: %v", s)
-	}
-	return s
-}
-
-// verify stops the fleet and the collector and checks every device.
-func verify(t *testing.T, r *rig, f *running, s fleet.Stats) []fleettest.Device {
-	t.Helper()
-	f.stop(t)
-	r.col.Stop()
-	devs := fleettest.Verify(t, r.col.Store, f.Fleet, f.start.Add(-time.Hour), time.Now().Add(time.Hour))
-	var total, dups uint64
-	for _, d := range devs {
-		total += d.Committed
-		dups += d.Stored.Duplicates
-	}
-	t.Logf("%d devices committed %d readings; the collector stored each once and dropped %d re-sent", len(devs), total, dups)
-	if total != s.Readings {
-		t.Errorf("outboxes committed %d readings, the fleet's status said %d", total, s.Readings)
-	}
-	return devs
-}
-
 // Twenty devices on in-memory UARTs through Mosquitto to the real
 // collector: every reading committed is stored exactly once.
 func TestSmallFleetStoresEveryReadingOnce(t *testing.T) {
-	r := newRig(t)
+	r := fleettest.NewRig(t)
 	var status bytes.Buffer
 	var mu sync.Mutex
-	f := start(t, fleet.Opts{Devices: 20, Broker: r.broker.URL(), Interval: 200 * time.Millisecond,
-		Dir: filepath.Join(r.dir, "fleet"), Prefix: "small", Ramp: 100,
+	f := fleettest.Start(t, fleet.Opts{Devices: 20, Broker: r.Broker.URL(), Interval: 200 * time.Millisecond,
+		Dir: filepath.Join(r.Dir, "fleet"), Prefix: "small", Ramp: 100,
 		Status: lockedWriter{&mu, &status}, StatusEvery: 200 * time.Millisecond})
-	waitFor(t, "20 devices connected", time.Minute, func() bool { return f.Stats().Connected == 20 })
-	waitFor(t, "600 readings", time.Minute, func() bool { return f.Stats().Readings >= 600 })
-	s := drain(t, f)
-	devs := verify(t, r, f, s)
-	for _, d := range devs {
+	fleettest.WaitFor(t, "20 devices connected", time.Minute, func() bool { return f.Stats().Connected == 20 })
+	fleettest.WaitFor(t, "600 readings", time.Minute, func() bool { return f.Stats().Readings >= 600 })
+	f.Drain(t)
+	for _, d := range r.Verify(t, 0, f) {
 		// pms5003: PM1, PM2.5 and PM10 from each frame.
 		if d.Committed%3 != 0 {
 			t.Errorf("%s: %d readings, not whole samples of three", d.ID, d.Committed)
@@ -152,11 +55,11 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // and come back from their outbox files. The collector still has every
 // committed reading once, under one outbox incarnation per device.
 func TestPowerCutsLoseNothingCommitted(t *testing.T) {
-	r := newRig(t)
+	r := fleettest.NewRig(t)
 	const n, cut, cuts = 8, 3, 3
-	f := start(t, fleet.Opts{Devices: n, Broker: r.broker.URL(), Interval: 100 * time.Millisecond,
-		Dir: filepath.Join(r.dir, "fleet"), Prefix: "cut", Ramp: 100})
-	waitFor(t, "devices connected", time.Minute, func() bool { return f.Stats().Connected == n })
+	f := fleettest.Start(t, fleet.Opts{Devices: n, Broker: r.Broker.URL(), Interval: 100 * time.Millisecond,
+		Dir: filepath.Join(r.Dir, "fleet"), Prefix: "cut", Ramp: 100})
+	fleettest.WaitFor(t, "devices connected", time.Minute, func() bool { return f.Stats().Connected == n })
 	ctx := context.Background()
 	for range cuts {
 		for i := range cut {
@@ -173,7 +76,7 @@ func TestPowerCutsLoseNothingCommitted(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		waitFor(t, "devices reconnected", time.Minute, func() bool { return f.Stats().Connected == n })
+		fleettest.WaitFor(t, "devices reconnected", time.Minute, func() bool { return f.Stats().Connected == n })
 	}
 	for i := range n {
 		want := uint64(1)
@@ -184,19 +87,19 @@ func TestPowerCutsLoseNothingCommitted(t *testing.T) {
 			t.Errorf("%s booted %d times, want %d", f.ID(i), got, want)
 		}
 	}
-	s := drain(t, f)
-	verify(t, r, f, s)
+	f.Drain(t)
+	r.Verify(t, 0, f)
 }
 
 // Pseudo-terminals instead of in-memory UARTs: the agent opens them
 // through its real serial code.
 func TestPTYFleet(t *testing.T) {
-	r := newRig(t)
-	f := start(t, fleet.Opts{Devices: 3, Broker: r.broker.URL(), Interval: 200 * time.Millisecond,
-		Dir: filepath.Join(r.dir, "fleet"), Prefix: "pty", PTY: true, Sensor: "sds011"})
-	waitFor(t, "30 readings", time.Minute, func() bool { return f.Stats().Readings >= 30 })
-	s := drain(t, f)
-	for _, d := range verify(t, r, f, s) {
+	r := fleettest.NewRig(t)
+	f := fleettest.Start(t, fleet.Opts{Devices: 3, Broker: r.Broker.URL(), Interval: 200 * time.Millisecond,
+		Dir: filepath.Join(r.Dir, "fleet"), Prefix: "pty", PTY: true, Sensor: "sds011"})
+	fleettest.WaitFor(t, "30 readings", time.Minute, func() bool { return f.Stats().Readings >= 30 })
+	f.Drain(t)
+	for _, d := range r.Verify(t, 0, f) {
 		if d.Committed%2 != 0 {
 			t.Errorf("%s: %d readings, not whole sds011 samples of two", d.ID, d.Committed)
 		}
