@@ -59,7 +59,8 @@ type Opts struct {
 	// BudgetMB is each outbox's disk budget in MiB; 0 means 16.
 	BudgetMB int
 	// Status, when set, receives a status line every StatusEvery and a
-	// last one when Run returns.
+	// last one when Run returns, from Run's goroutines: a writer others
+	// also write must be safe for concurrent use.
 	Status io.Writer
 	// StatusEvery is the status line's period; 0 means 5 s.
 	StatusEvery time.Duration
