@@ -53,5 +53,8 @@ func Run(o Opts) []Row {
 	say("bench: agent binary sizes…")
 	rs, err := AgentBinarySizes(o.Dir)
 	add("agent binary size", rs, err)
+	say("bench: largest fleet held…")
+	rs, err = LargestFleet(filepath.Join(o.Dir, "fleet"), fleetOpts(o))
+	add("largest fleet held", rs, err)
 	return rows
 }
