@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xiuhua/xiuhua/simulator/fleet"
 )
 
 // FleetOpts sizes the "largest fleet held" run. Zero values mean the
@@ -69,7 +71,7 @@ func fleetOpts(o Opts) FleetOpts {
 // The goal: a city district's devices on one collector machine.
 const fleetGoal = 10000
 
-// heldShare is how much of what a step's devices produced during the
+// heldShare is how much of what a step's devices take during the
 // hold window must be acknowledged in it: the backlog (readings taken
 // less acknowledged) may grow by no more than the other 5 %, which
 // covers the readings in flight at the window's two edges.
@@ -81,8 +83,10 @@ type fleetStep struct {
 	held         bool
 	why          string
 	minConnected int
-	produced     uint64  // readings committed by the fleet in the window
-	acked        uint64  // readings acknowledged in the window
+	// Readings committed by the fleet and acknowledged, a second, over
+	// the window: each process's counts over its own status lines' times
+	// (on a busy machine a status line can be many seconds old).
+	taken, acked float64
 	cloudCPU     float64 // % of one core: this process (broker and collector)
 	fleetCPU     float64 // % of one core: the fleet processes
 	machineCPU   float64 // % of all cores, everything on the machine
@@ -219,12 +223,9 @@ func LargestFleet(dir string, o FleetOpts) ([]Row, error) {
 // watches the hold window.
 func judgeStep(n int, shards []*shard, o FleetOpts, disk string, say func(string, ...any)) fleetStep {
 	st := fleetStep{devices: n}
-	total := func() (connected int, readings, acked uint64) {
+	connected := func() (c int) {
 		for _, s := range shards {
-			x := s.stats()
-			connected += x.Connected
-			readings += x.Readings
-			acked += x.Acked
+			c += s.stats().Connected
 		}
 		return
 	}
@@ -237,7 +238,7 @@ func judgeStep(n int, shards []*shard, o FleetOpts, disk string, say func(string
 				return st
 			}
 		}
-		c, _, _ := total()
+		c := connected()
 		if c == n {
 			break
 		}
@@ -262,19 +263,26 @@ func judgeStep(n int, shards []*shard, o FleetOpts, disk string, say func(string
 	}
 	c0, f0 := use()
 	m0 := readMachine(disk)
-	_, r0, a0 := total()
+	s0 := make([]fleet.Stats, len(shards))
+	for i, s := range shards {
+		s0[i] = s.stats()
+	}
 	start := time.Now()
 	st.minConnected = n
 	for time.Since(start) < o.Hold {
 		time.Sleep(2 * time.Second)
-		c, _, _ := total()
-		st.minConnected = min(st.minConnected, c)
+		st.minConnected = min(st.minConnected, connected())
 	}
 	c1, f1 := use()
 	m1 := readMachine(disk)
-	_, r1, a1 := total()
+	for i, s := range shards {
+		s1 := s.stats()
+		if dt := s1.ElapsedS - s0[i].ElapsedS; dt > 0 {
+			st.taken += float64(s1.Readings-s0[i].Readings) / dt
+			st.acked += float64(s1.Acked-s0[i].Acked) / dt
+		}
+	}
 	wall := time.Since(start).Seconds()
-	st.produced, st.acked = r1-r0, a1-a0
 	st.cloudCPU, st.fleetCPU = 100*(c1.cpu-c0.cpu)/wall, 100*(f1.cpu-f0.cpu)/wall
 	if dt := m1.total - m0.total; dt > 0 {
 		st.machineCPU = 100 * (m1.busy - m0.busy) / dt
@@ -285,10 +293,10 @@ func judgeStep(n int, shards []*shard, o FleetOpts, disk string, say func(string
 	switch {
 	case st.minConnected < n:
 		st.why = fmt.Sprintf("connections: only %d of %d stayed connected", st.minConnected, n)
-	case st.produced == 0:
+	case st.taken == 0:
 		st.why = "no readings taken in the window"
-	case float64(st.acked) < heldShare*float64(st.produced):
-		st.why = fmt.Sprintf("backlog grew by %d readings: %d acknowledged of %d taken", int64(st.produced)-int64(st.acked), st.acked, st.produced)
+	case st.acked < heldShare*st.taken:
+		st.why = fmt.Sprintf("backlog grew by %.0f readings a second: %.0f/s acknowledged of %.0f/s taken", st.taken-st.acked, st.acked, st.taken)
 	default:
 		st.held = true
 	}
@@ -324,7 +332,12 @@ func (st fleetStep) ours() float64 {
 // the last one, when all were).
 func (st fleetStep) bound() string {
 	if st.held {
-		return fmt.Sprintf("held at %d; machine CPU %.0f%%, this run %.0f%%", st.devices, st.machineCPU, st.ours())
+		// Every step held: CPU is what grows with the fleet, so scale it.
+		at := ""
+		if ours := st.ours(); ours > 0 {
+			at = fmt.Sprintf("; CPU would bound it near %d", int(float64(st.devices)*100/ours))
+		}
+		return fmt.Sprintf("held at %d with the machine's CPU %.0f%% busy, this run %.0f%%%s", st.devices, st.machineCPU, st.ours(), at)
 	}
 	switch {
 	case strings.HasPrefix(st.why, "connections"), strings.HasPrefix(st.why, "only"):
@@ -351,15 +364,13 @@ func fleetRows(steps []fleetStep, o FleetOpts) []Row {
 		Ratio: float64(largest) / fleetGoal, Goal: "≥ 1.00", OK: largest >= fleetGoal, Note: last.bound(),
 	}}
 	for _, st := range steps {
-		rate := float64(st.acked) / o.Hold.Seconds()
-		produced := float64(st.produced) / o.Hold.Seconds()
 		row := Row{
 			Measure: fmt.Sprintf("fleet of %d: readings acknowledged over %v", st.devices, o.Hold),
-			Value:   rate, Unit: "readings/s", Peer: fmt.Sprintf("taken %.0f/s", produced),
+			Value:   st.acked, Unit: "readings/s", Peer: fmt.Sprintf("taken %.0f/s", st.taken),
 			Goal: fmt.Sprintf("≥ %.2f", heldShare), OK: st.held, Note: st.resources(),
 		}
-		if produced > 0 {
-			row.Ratio = rate / produced
+		if st.taken > 0 {
+			row.Ratio = st.acked / st.taken
 		}
 		if !st.held {
 			row.Note = st.why + "; " + row.Note
