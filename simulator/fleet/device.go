@@ -145,6 +145,7 @@ func (d *device) boot(ctx context.Context, started chan struct{}) (cut bool, err
 	for cutDone == nil {
 		select {
 		case <-ctx.Done():
+			d.snap() // best effort: the agent is stopping, its outbox still open
 			err = <-done
 			d.up.Store(false)
 			return false, agentErr(d.id, err)
