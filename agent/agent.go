@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -32,7 +33,11 @@ type Opts struct {
 	// OnConfig, when set, receives each config flashed to the device (its
 	// retained config topic), for agent/configapply. It must not block.
 	OnConfig func(payload []byte)
-	Logger   *slog.Logger // nil means discard
+	// Dial, when set, opens the uplink's network connections (tcp:// and
+	// mqtt:// brokers only): a simulated board's network, which the
+	// simulator can cut. Nil means the operating system's dialer.
+	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	Logger *slog.Logger // nil means discard
 }
 
 // Agent is one device's pipeline.
@@ -42,6 +47,7 @@ type Agent struct {
 	log      *slog.Logger
 	onConfig func([]byte)
 	clk      clock.Clock
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
 	samplers []*sampler.Sampler
 	specs    []sensor.Spec // what each sampler was built from, in config order
 
@@ -78,7 +84,7 @@ func New(cfg *configs.Agent, env sensor.Env, opts Opts) (*Agent, error) {
 			clk = clock.Trusted{}
 		}
 	}
-	a := &Agent{cfg: cfg, env: env, log: log.With("device", cfg.Device.ID), clk: clk, onConfig: opts.OnConfig,
+	a := &Agent{cfg: cfg, env: env, log: log.With("device", cfg.Device.ID), clk: clk, onConfig: opts.OnConfig, dial: opts.Dial,
 		good: make(map[string]*atomic.Uint64, len(cfg.Sensors))}
 	if e := cfg.Edge.Elevator; e != nil {
 		det, err := edge.New(&edge.Opts{
@@ -169,6 +175,14 @@ func (a *Agent) store(ctx context.Context, rs []telemetry.Reading) error {
 			}
 		}
 	}
+	if sk, ok := a.clk.(clock.Skewed); ok {
+		// Read under clockMu while the clock is untrusted, so that the
+		// skew and the flags above describe the same moment.
+		d := sk.Skew()
+		for i := range rs {
+			rs[i].Time = rs[i].Time.Add(d)
+		}
+	}
 	r, err := ob.Append(ctx, rs...)
 	if err != nil {
 		return err
@@ -254,7 +268,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		Broker: u.Broker, ClientID: u.ClientID, Username: u.Username, Password: u.Password,
 		BatchMax: u.BatchMax, MaxInFlight: u.MaxInFlight, AckTimeout: u.AckTimeout.D(), ReplayRate: u.ReplayRate,
 		Heartbeat: a.heartbeat, HeartbeatInterval: u.Heartbeat.D(), ConfigHash: a.cfg.Hash(),
-		HoldData: a.holdData, TLS: tlsc, OnConfig: a.onConfig, Logger: a.log,
+		HoldData: a.holdData, TLS: tlsc, OnConfig: a.onConfig, Dial: a.dial, Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)

@@ -74,3 +74,18 @@ func (System) BootID() string {
 type Trusted struct{ System }
 
 func (Trusted) Synced() bool { return true }
+
+// Skewed is a Clock that runs apart from the host's clock: a simulated
+// board's, which may boot hours wrong while the host's is right. Drivers
+// stamp readings with the host's time.Now, which on a real board is the
+// board's own clock; under a Skewed clock the agent moves each reading by
+// Skew, so that readings carry the board's time as they would on the
+// board.
+type Skewed interface {
+	Clock
+	// Skew is the clock's wall time less the host's (time.Now). It must
+	// agree with the state Synced last reported: a Skewed clock steps
+	// when Synced is asked, never between, because the agent asks Synced
+	// and then Skew under one lock to flag and stamp a reading together.
+	Skew() time.Duration
+}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -66,7 +68,11 @@ type Opts struct {
 	// retained config topic and receives each non-empty payload (a copy).
 	// paho calls it from its own goroutines: it must not block.
 	OnConfig func(payload []byte)
-	Logger   *slog.Logger // nil means discard
+	// Dial, when set, opens the connection to a tcp:// or mqtt:// broker
+	// in place of the operating system's dialer (a simulated board's
+	// network). Nil means paho's own dialing.
+	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	Logger *slog.Logger // nil means discard
 }
 
 // Stats counts what the uplink has done since it started.
@@ -114,6 +120,15 @@ func New(device string, ob Outbox, opts Opts) (*Uplink, error) {
 	}
 	if opts.Broker == "" {
 		return nil, fmt.Errorf("uplink: no broker URL")
+	}
+	if opts.Dial != nil {
+		u, err := url.Parse(opts.Broker)
+		if err != nil {
+			return nil, fmt.Errorf("uplink: broker URL: %w", err)
+		}
+		if u.Scheme != "tcp" && u.Scheme != "mqtt" {
+			return nil, fmt.Errorf("uplink: a custom dialer serves tcp:// and mqtt:// brokers, not %s://", u.Scheme)
+		}
 	}
 	if opts.ClientID == "" {
 		opts.ClientID = "xiuhua-agent-" + device
@@ -206,6 +221,13 @@ func (u *Uplink) clientOptions(ctx context.Context) *mqtt.ClientOptions {
 		SetConnectionNotificationHandler(u.connectNotification)
 	if u.o.TLS != nil {
 		o.SetTLSConfig(u.o.TLS)
+	}
+	if dial := u.o.Dial; dial != nil {
+		o.SetCustomOpenConnectionFn(func(uri *url.URL, co mqtt.ClientOptions) (net.Conn, error) {
+			dctx, cancel := context.WithTimeout(ctx, co.ConnectTimeout)
+			defer cancel()
+			return dial(dctx, "tcp", uri.Host)
+		})
 	}
 	signal := func(up bool) {
 		select {

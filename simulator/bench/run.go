@@ -60,5 +60,8 @@ func Run(o Opts) []Row {
 	}
 	ruleRows, err := RuleEvaluation(10_000, ruleRounds, 5)
 	add("rule evaluation", ruleRows, err)
+	say("bench: largest fleet held…")
+	rs, err = LargestFleet(filepath.Join(o.Dir, "fleet"), fleetOpts(o))
+	add("largest fleet held", rs, err)
 	return rows
 }

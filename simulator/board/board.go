@@ -1,6 +1,7 @@
 // Package board is a virtual Raspberry Pi-class board for the simulator:
 // a sensor.Env whose serial ports are pseudo-terminals (opened through the
-// agent's real serial code), whose I2C buses carry emulated chips, and
+// agent's real serial code) or in-memory UARTs (AddUART, for large
+// fleets), whose I2C buses carry emulated chips, and
 // whose GPIO pins are emulated pins. The real agent runs on it unchanged.
 package board
 
@@ -22,6 +23,7 @@ type Board struct {
 	mu    sync.Mutex
 	buses map[string]*chip.I2CBus
 	pins  map[string]gpio.PinIO
+	uarts map[string]*UART // by device path; see AddUART
 }
 
 var _ sensor.Env = (*Board)(nil)
@@ -51,9 +53,13 @@ func (b *Board) AddPin(p gpio.PinIO) {
 	b.pins[p.Name()] = p
 }
 
-// OpenSerial implements sensor.Env: the port is a pseudo-terminal's slave
-// path, opened exactly as the agent opens /dev/ttyAMA0.
+// OpenSerial implements sensor.Env: the port is a UART added under its
+// path, or else a pseudo-terminal's slave path, opened exactly as the
+// agent opens /dev/ttyAMA0.
 func (b *Board) OpenSerial(s sensor.Serial) (sensor.Port, error) {
+	if u := b.uart(s.Port); u != nil {
+		return u.Open(), nil
+	}
 	return tty.Open(s.Port, &tty.Opts{Baud: s.Baud})
 }
 

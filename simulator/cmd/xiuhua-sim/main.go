@@ -2,6 +2,7 @@
 // collector.
 //
 //	xiuhua-sim demo [--http 127.0.0.1:8080] [--sites 4] [--dir DIR]
+//	xiuhua-sim fleet --devices N --broker URL [--interval 10s] [--dir D] [--sensor pms5003] [--for DURATION]
 package main
 
 import (
@@ -30,6 +31,7 @@ commands:
   demo    embedded broker, collector, offices' webhook sink; simulated dust sites, a river gauge and a lift
   bench   measure against the goals and print one table (run from the repository root)
   broker  run the embedded MQTT broker alone (for tests and for agents on other machines' loopback)
+  fleet   N virtual devices, each the real agent with its own outbox and MQTT client, against a broker
 
 Run "xiuhua-sim <command> --help" for a command's flags.
 `)
@@ -47,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBench(args[1:], stdout, stderr)
 	case "broker":
 		return runBroker(args[1:], stdout, stderr)
+	case "fleet":
+		return runFleet(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
