@@ -63,6 +63,7 @@ type Ingest struct {
 	in  chan Message
 
 	batches, records, condensed, dups, stale, rejected, ackErrs atomic.Uint64
+	commits                                                     atomic.Uint64
 }
 
 // New returns an ingest that writes to st, acknowledges through pub and
@@ -98,6 +99,12 @@ func (in *Ingest) Stats() Stats {
 	return Stats{Batches: in.batches.Load(), Records: in.records.Load(), Condensed: in.condensed.Load(),
 		Duplicates: in.dups.Load(), Stale: in.stale.Load(), Rejected: in.rejected.Load(), AckErrors: in.ackErrs.Load()}
 }
+
+// Queued is how many messages wait for the store: the ingest backlog.
+func (in *Ingest) Queued() int { return len(in.in) }
+
+// Commits is how many store commits (Append calls) ingest has made.
+func (in *Ingest) Commits() uint64 { return in.commits.Load() }
 
 // Run stores and acknowledges queued messages until ctx ends. It returns
 // an error only when the store fails: the collector must not go on
@@ -146,6 +153,7 @@ func (in *Ingest) process(ctx context.Context, group []Message) error {
 		return nil
 	}
 	results, err := in.st.Append(ctx, in.o.Now(), batches...)
+	in.commits.Add(1)
 	if err != nil {
 		return fmt.Errorf("ingest: store %d batches: %w", len(batches), err)
 	}
