@@ -33,10 +33,15 @@ type Message struct {
 
 // Opts configures ingest.
 type Opts struct {
-	QueueLen int          // messages that may wait for the store; 0 means 1024
-	MaxGroup int          // batches one commit takes; 0 means 256
-	Logger   *slog.Logger // nil means discard
-	Now      func() time.Time
+	QueueLen int // messages that may wait for the store; 0 means 4096
+	// MaxGroup and MaxRecords bound one commit: the batches it takes
+	// (0 means 4096) and the readings, raw and condensed, at which it
+	// stops taking more (0 means 50,000). A commit takes what is queued
+	// when it starts, up to these.
+	MaxGroup   int
+	MaxRecords int
+	Logger     *slog.Logger // nil means discard
+	Now        func() time.Time
 }
 
 // Stats counts ingest's work since start.
@@ -70,10 +75,13 @@ type Ingest struct {
 // passes new records to obs (which may be nil).
 func New(st Appender, pub Publisher, obs Observer, opts Opts) *Ingest {
 	if opts.QueueLen <= 0 {
-		opts.QueueLen = 1024
+		opts.QueueLen = 4096
 	}
 	if opts.MaxGroup <= 0 {
-		opts.MaxGroup = 256
+		opts.MaxGroup = 4096
+	}
+	if opts.MaxRecords <= 0 {
+		opts.MaxRecords = 50_000
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -107,9 +115,44 @@ func (in *Ingest) Queued() int { return len(in.in) }
 func (in *Ingest) Commits() uint64 { return in.commits.Load() }
 
 // Run stores and acknowledges queued messages until ctx ends. It returns
-// an error only when the store fails: the collector must not go on
-// receiving what it cannot keep.
+// an error only when the store or the observer fails: the collector must
+// not go on receiving what it cannot keep.
+//
+// Two goroutines share the work. This one gathers what is queued into a
+// group, decodes it and commits it; the other acknowledges each committed
+// group and passes its new records to the observer, in commit order. A
+// commit is mostly a wait for the disk (fsync): while it waits, the
+// previous group's acks go out and the queue fills, so the next group is
+// larger. The slower the disk, the more readings one fsync covers.
 func (in *Ingest) Run(ctx context.Context) error {
+	gctx, stop := context.WithCancel(ctx)
+	defer stop()
+	committed := make(chan committedGroup, 1)
+	finished := make(chan error, 1)
+	go func() { finished <- in.finish(ctx, stop, committed) }()
+	err := in.commit(gctx, committed)
+	close(committed)
+	if ferr := <-finished; ferr != nil {
+		err = ferr // the observer failed first: commit only saw gctx end
+	}
+	if err != nil && ctx.Err() != nil {
+		// Stopping is not a store failure: what was not acknowledged
+		// will be sent again.
+		return nil
+	}
+	return err
+}
+
+// committedGroup is a group the store has committed, on its way to the
+// acks and the observer.
+type committedGroup struct {
+	batches []telemetry.Batch
+	results []store.AppendResult
+}
+
+// commit gathers, decodes and stores groups until ctx ends or the store
+// fails, and hands each committed group to out.
+func (in *Ingest) commit(ctx context.Context, out chan<- committedGroup) error {
 	for {
 		var first Message
 		select {
@@ -117,46 +160,75 @@ func (in *Ingest) Run(ctx context.Context) error {
 			return nil
 		case first = <-in.in:
 		}
-		group := []Message{first}
+		batches, records := in.take(nil, first)
 	gather:
-		for len(group) < in.o.MaxGroup {
+		for len(batches) < in.o.MaxGroup && records < in.o.MaxRecords {
 			select {
 			case m := <-in.in:
-				group = append(group, m)
+				var n int
+				batches, n = in.take(batches, m)
+				records += n
 			default:
 				break gather
 			}
 		}
-		if err := in.process(ctx, group); err != nil {
-			if ctx.Err() != nil {
-				// Stopping is not a store failure: what was not
-				// acknowledged will be sent again.
-				return nil
-			}
-			return err
+		if len(batches) == 0 {
+			continue
+		}
+		results, err := in.st.Append(ctx, in.o.Now(), batches...)
+		in.commits.Add(1)
+		if err != nil {
+			return fmt.Errorf("ingest: store %d batches: %w", len(batches), err)
+		}
+		select {
+		case out <- committedGroup{batches, results}:
+		case <-ctx.Done():
+			return nil
 		}
 	}
 }
 
-func (in *Ingest) process(ctx context.Context, group []Message) error {
-	batches := make([]telemetry.Batch, 0, len(group))
-	for _, m := range group {
-		b, err := decode(m)
-		if err != nil {
-			in.rejected.Add(1)
-			in.log.Warn("ingest: batch rejected", "topic", m.Topic, "bytes", len(m.Payload), "err", err)
+// take decodes m onto batches, or counts and logs it as rejected; n is
+// the records and condensed sequence numbers it adds.
+func (in *Ingest) take(batches []telemetry.Batch, m Message) (_ []telemetry.Batch, n int) {
+	b, err := decode(m)
+	if err != nil {
+		in.rejected.Add(1)
+		in.log.Warn("ingest: batch rejected", "topic", m.Topic, "bytes", len(m.Payload), "err", err)
+		return batches, 0
+	}
+	return append(batches, b), len(b.Records) + int(condensedLen(b.Condensed))
+}
+
+func condensedLen(cs []telemetry.Condensed) uint64 {
+	var n uint64
+	for _, c := range cs {
+		n += c.Range.Len()
+	}
+	return n
+}
+
+// finish acknowledges each committed group and observes its new records
+// until groups is closed. When the observer fails it stops the commits
+// and returns the error, still draining groups so that commit never
+// blocks.
+func (in *Ingest) finish(ctx context.Context, stop context.CancelFunc, groups <-chan committedGroup) error {
+	var failed error
+	for g := range groups {
+		if failed != nil {
 			continue
 		}
-		batches = append(batches, b)
+		if err := in.acknowledge(ctx, g.batches, g.results); err != nil {
+			failed = err
+			stop()
+		}
 	}
-	if len(batches) == 0 {
-		return nil
-	}
-	results, err := in.st.Append(ctx, in.o.Now(), batches...)
-	in.commits.Add(1)
-	if err != nil {
-		return fmt.Errorf("ingest: store %d batches: %w", len(batches), err)
-	}
+	return failed
+}
+
+// acknowledge counts a committed group, publishes its acks and passes its
+// new records to the observer.
+func (in *Ingest) acknowledge(ctx context.Context, batches []telemetry.Batch, results []store.AppendResult) error {
 	for i, b := range batches {
 		res := results[i]
 		in.batches.Add(1)
