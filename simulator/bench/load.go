@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -74,8 +75,14 @@ type loadRig struct {
 
 // startLoadRig starts a broker and, with a collector, a sink and a
 // collector storing in dir (bbolt, the embedded default).
+//
+// Each part runs under a pprof label (part=broker, collector, sink; the
+// generator and the null subscriber label theirs), which its goroutines
+// inherit, so that a CPU profile tells them apart: go tool pprof -tags.
 func startLoadRig(dir string, withCollector bool) (*loadRig, error) {
-	b, err := broker.Start("127.0.0.1:0", nil)
+	var b *broker.Broker
+	var err error
+	labelled("broker", func() { b, err = broker.Start("127.0.0.1:0", nil) })
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +90,8 @@ func startLoadRig(dir string, withCollector bool) (*loadRig, error) {
 	if !withCollector {
 		return r, nil
 	}
-	if r.sink, err = sink.Start("127.0.0.1:0", nil); err != nil {
+	labelled("sink", func() { r.sink, err = sink.Start("127.0.0.1:0", nil) })
+	if err != nil {
 		r.close()
 		return nil, err
 	}
@@ -126,7 +134,7 @@ notify:
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan error, 1)
-	go func() { r.done <- r.col.Run(ctx) }()
+	labelled("collector", func() { go func() { r.done <- r.col.Run(ctx) }() })
 	select {
 	case <-r.col.Ready():
 	case err := <-r.done:
@@ -187,7 +195,7 @@ func (r *loadRig) close() error {
 func runGenerator(g *load.Generator) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx) }()
+	labelled("generator", func() { go func() { done <- g.Run(ctx) }() })
 	var once sync.Once
 	var err error
 	return func() error {
@@ -197,6 +205,12 @@ func runGenerator(g *load.Generator) (stop func() error) {
 		})
 		return err
 	}
+}
+
+// labelled runs f with the pprof label part=name; goroutines f starts
+// inherit it.
+func labelled(name string, f func()) {
+	pprof.Do(context.Background(), pprof.Labels("part", name), func(context.Context) { f() })
 }
 
 // opened is when the office sink received each device's alert.opened

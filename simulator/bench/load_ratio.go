@@ -51,7 +51,9 @@ func CollectorVsNull(dir string, shape LoadShape, warm, meas time.Duration, runs
 
 func nullRate(r *loadRig, shape LoadShape, prefix string, warm, meas time.Duration) (float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	n, err := load.DialNull(ctx, r.broker.URL(), prefix+"null")
+	var n *load.NullSubscriber
+	var err error
+	labelled("null", func() { n, err = load.DialNull(ctx, r.broker.URL(), prefix+"null") })
 	cancel()
 	if err != nil {
 		return 0, err

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/xiuhua/xiuhua/simulator/load"
@@ -78,6 +79,7 @@ func SustainedLoad(dir string, o SustainedOpts) ([]Row, error) {
 		infl, _ := mon.Get(load.SysInflight)
 		return backlog{at: time.Now(), acked: s.Acked, unacked: s.Unacked(), queued: q, inflight: infl, behind: s.Behind}
 	}
+	cpu0 := processCPU()
 	windowStart := time.Now()
 	samples := []backlog{sample()}
 	for end := windowStart.Add(o.Window); time.Now().Before(end); {
@@ -85,6 +87,7 @@ func SustainedLoad(dir string, o SustainedOpts) ([]Row, error) {
 		samples = append(samples, sample())
 	}
 	windowEnd := time.Now()
+	cpu := processCPU() - cpu0
 	_, commits1 := r.col.IngestBacklog()
 	if o.CPUProfile != "" {
 		pprof.StopCPUProfile()
@@ -123,7 +126,9 @@ func SustainedLoad(dir string, o SustainedOpts) ([]Row, error) {
 	rows := []Row{
 		{Measure: label + ": stored+acked", Value: rate, Unit: "readings/s", Peer: fmt.Sprintf("offered %s/s", num(offered)),
 			Ratio: rate / offered, Goal: "≥ 0.98", OK: rate/offered >= 0.98,
-			Note: fmt.Sprintf("%.0f readings a commit", float64(last.acked-first.acked)/float64(max(commits1-commits0, 1)))},
+			Note: fmt.Sprintf("%.0f readings a commit; process CPU %.2f cores, %.1f µs a reading (broker and generator included)",
+				float64(last.acked-first.acked)/float64(max(commits1-commits0, 1)), cpu.Seconds()/windowEnd.Sub(windowStart).Seconds(),
+				float64(cpu.Microseconds())/float64(max(last.acked-first.acked, 1)))},
 		{Measure: label + ": fastest backlog growth", Value: growth, Unit: "readings/s", Peer: fmt.Sprintf("limit %s/s (1%%)", num(limit)),
 			Ratio: growth / limit, Goal: "≤ 1.00", OK: growth <= limit,
 			Note: fmt.Sprintf("slopes/s: unacked %+.0f, ingest queue %+.1f, broker in flight %+.1f, generator behind %+.1f; final %d, %d, %d, %d",
@@ -167,4 +172,13 @@ func alertLatency(r *loadRig, g *load.Generator, from, to time.Time, o Sustained
 		{Measure: label + ": p99", Value: p99, Unit: "ms", Peer: "limit 250 ms", Ratio: p99 / limit, Goal: "≤ 1.00",
 			OK: p99 <= limit && len(lat) >= 100, Note: note},
 	}
+}
+
+// processCPU is the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -35,6 +35,9 @@ type Opts struct {
 	// readings are spread evenly over the interval, the last one at the
 	// moment it is sent.
 	Interval time.Duration
+	// Rounds, when positive, stops each device after that many batches;
+	// Run then only counts acks until its context ends. 0 means no end.
+	Rounds   int
 	Conns    int    // publishing connections; 0 means DefaultConns
 	Prefix   string // device ids are Prefix and a 7-digit number; empty means "load-"
 	Username string // the connections' credential; empty means none
@@ -170,6 +173,13 @@ func (g *Generator) Rate() float64 {
 // Device returns the id of device d (0 ≤ d < Devices).
 func (g *Generator) Device(d int) string { return g.ids[d] }
 
+// Value is the value of device d's reading seq (unless it was made hot):
+// within ±25 % of Opts.Base, varying by device and reading, so that
+// rules see a live signal rather than a constant.
+func (g *Generator) Value(d int, seq uint64) float64 {
+	return g.o.Base * (0.75 + float64((uint64(d)*7919+seq*104729)%501)/1000)
+}
+
 // Incarnation returns device d's outbox incarnation.
 func (g *Generator) Incarnation(d int) uint64 { return g.incBase + uint64(d) }
 
@@ -260,6 +270,9 @@ func (g *Generator) publish(ctx context.Context, i int, c *conn, start time.Time
 		}
 		elapsed := time.Since(start)
 		due := int64(elapsed.Seconds() * perSec)
+		if g.o.Rounds > 0 {
+			due = min(due, int64(g.o.Rounds*len(devices)))
+		}
 		g.dues[i].Store(due)
 		var hotDue int64
 		if wasHot != nil {
@@ -277,10 +290,8 @@ func (g *Generator) publish(ctx context.Context, i int, c *conn, start time.Time
 			for k := range recs {
 				seq++
 				t := ms - int64(g.o.PerBatch-1-k)*step.Milliseconds()
-				// ±25 % around Base, varying by device and reading.
-				v := g.o.Base * (0.75 + float64((uint64(d)*7919+seq*104729)%501)/1000)
 				recs[k] = telemetry.Record{Seq: seq, Reading: telemetry.Reading{Sensor: g.o.Sensor, Quantity: g.o.Quantity,
-					Value: v, Time: time.UnixMilli(t).UTC()}}
+					Value: g.Value(d, seq), Time: time.UnixMilli(t).UTC()}}
 			}
 			if hotDue > 0 && !wasHot[d] {
 				wasHot[d] = true

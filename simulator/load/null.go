@@ -15,9 +15,10 @@ import (
 // NullSubscriber receives every batch on the up topics and counts it and
 // its readings, reading no more of each payload than the header: the
 // receive rate of a subscriber that does nothing, the collector's peer.
-// It uses paho with the collector's settings (QoS 1, a persistent session,
-// messages in order on one goroutine), so that the collector's rate
-// beside it measures what ingest adds to receiving.
+// It uses paho with the collector's settings (QoS 1, messages in order on
+// one goroutine; a clean session rather than a persistent one, which
+// changes nothing while connected and leaves no queue behind), so that
+// the collector's rate beside it measures what ingest adds to receiving.
 type NullSubscriber struct {
 	client            mqtt.Client
 	batches, readings atomic.Uint64
@@ -29,7 +30,7 @@ type NullSubscriber struct {
 func DialNull(ctx context.Context, broker, clientID string) (*NullSubscriber, error) {
 	n := &NullSubscriber{}
 	o := mqtt.NewClientOptions().AddBroker(broker).SetClientID(clientID).
-		SetCleanSession(false).SetOrderMatters(true).SetAutoReconnect(false).SetKeepAlive(30 * time.Second)
+		SetCleanSession(true).SetOrderMatters(true).SetAutoReconnect(false).SetKeepAlive(30 * time.Second)
 	n.client = mqtt.NewClient(o)
 	if err := wait(ctx, n.client.Connect()); err != nil {
 		return nil, fmt.Errorf("load: null subscriber: connect: %w", err)
