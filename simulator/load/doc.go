@@ -10,7 +10,8 @@
 // outbox incarnation, so the collector's identity check (topic == payload)
 // and its idempotent store see what they would see from the field. The
 // generator paces itself to an offered rate (Devices × PerBatch readings
-// every Interval), consumes the collector's acks on one more connection
+// every Interval; each connection cycles through its devices in a fixed
+// random order, as devices at random phases would), consumes the collector's acks on one more connection
 // and counts them: acknowledged readings, the unacknowledged backlog and
 // the ack latency.
 //

@@ -249,6 +249,11 @@ func (g *Generator) publish(ctx context.Context, i int, c *conn, start time.Time
 	for d := i; d < g.o.Devices; d += g.o.Conns {
 		devices = append(devices, d)
 	}
+	// Field devices send at random phases, so one commit's batches come
+	// from devices scattered over the store's keys; sending in id order
+	// would flatter it.
+	shuffle := rand.New(rand.NewPCG(uint64(i), uint64(len(devices))))
+	shuffle.Shuffle(len(devices), func(a, b int) { devices[a], devices[b] = devices[b], devices[a] })
 	perSec := float64(len(devices)) / g.o.Interval.Seconds() // batches a second
 	step := g.o.Interval / time.Duration(g.o.PerBatch)       // between a device's readings
 	recs := make([]telemetry.Record, g.o.PerBatch)
