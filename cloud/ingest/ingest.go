@@ -33,7 +33,9 @@ type Message struct {
 
 // Opts configures ingest.
 type Opts struct {
-	QueueLen int // messages that may wait for the store; 0 means 4096
+	// QueueLen is how many batches may wait for the store, decoded; 0
+	// means 2048.
+	QueueLen int
 	// MaxGroup and MaxRecords bound one commit: the batches it takes
 	// (0 means 4096) and the readings, raw and condensed, at which it
 	// stops taking more (0 means 50,000). A commit takes what is queued
@@ -65,7 +67,7 @@ type Ingest struct {
 	obs Observer
 	o   Opts
 	log *slog.Logger
-	in  chan Message
+	in  chan queued // decoded by Handle, waiting for the store
 
 	batches, records, condensed, dups, stale, rejected, ackErrs atomic.Uint64
 	commits                                                     atomic.Uint64
@@ -75,7 +77,7 @@ type Ingest struct {
 // passes new records to obs (which may be nil).
 func New(st Appender, pub Publisher, obs Observer, opts Opts) *Ingest {
 	if opts.QueueLen <= 0 {
-		opts.QueueLen = 4096
+		opts.QueueLen = 2048
 	}
 	if opts.MaxGroup <= 0 {
 		opts.MaxGroup = 4096
@@ -90,14 +92,33 @@ func New(st Appender, pub Publisher, obs Observer, opts Opts) *Ingest {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Ingest{st: st, pub: pub, obs: obs, o: opts, log: log, in: make(chan Message, opts.QueueLen)}
+	return &Ingest{st: st, pub: pub, obs: obs, o: opts, log: log, in: make(chan queued, opts.QueueLen)}
 }
 
-// Handle queues a message for Run. It blocks while the queue is full,
-// which pushes back on the broker connection; it gives up when ctx ends.
+// queued is a decoded batch and the sequence numbers it carries.
+type queued struct {
+	b    telemetry.Batch
+	seqs int // records and condensed sequence numbers
+}
+
+// Handle decodes and checks a message and queues it for Run, or counts
+// and logs it as rejected. It blocks while the queue is full, which pushes
+// back on the broker connection; it gives up when ctx ends. Decoding here,
+// on the caller's goroutine (the broker client's), keeps it off the
+// commit's path.
 func (in *Ingest) Handle(ctx context.Context, m Message) {
+	b, err := decode(m)
+	if err != nil {
+		in.rejected.Add(1)
+		in.log.Warn("ingest: batch rejected", "topic", m.Topic, "bytes", len(m.Payload), "err", err)
+		return
+	}
+	q := queued{b: b, seqs: len(b.Records)}
+	for _, c := range b.Condensed {
+		q.seqs += int(c.Range.Len())
+	}
 	select {
-	case in.in <- m:
+	case in.in <- q:
 	case <-ctx.Done():
 	}
 }
@@ -108,156 +129,11 @@ func (in *Ingest) Stats() Stats {
 		Duplicates: in.dups.Load(), Stale: in.stale.Load(), Rejected: in.rejected.Load(), AckErrors: in.ackErrs.Load()}
 }
 
-// Queued is how many messages wait for the store: the ingest backlog.
+// Queued is how many batches wait for the store: the ingest backlog.
 func (in *Ingest) Queued() int { return len(in.in) }
 
 // Commits is how many store commits (Append calls) ingest has made.
 func (in *Ingest) Commits() uint64 { return in.commits.Load() }
-
-// Run stores and acknowledges queued messages until ctx ends. It returns
-// an error only when the store or the observer fails: the collector must
-// not go on receiving what it cannot keep.
-//
-// Two goroutines share the work. This one gathers what is queued into a
-// group, decodes it and commits it; the other acknowledges each committed
-// group and passes its new records to the observer, in commit order. A
-// commit is mostly a wait for the disk (fsync): while it waits, the
-// previous group's acks go out and the queue fills, so the next group is
-// larger. The slower the disk, the more readings one fsync covers.
-func (in *Ingest) Run(ctx context.Context) error {
-	gctx, stop := context.WithCancel(ctx)
-	defer stop()
-	committed := make(chan committedGroup, 1)
-	finished := make(chan error, 1)
-	go func() { finished <- in.finish(ctx, stop, committed) }()
-	err := in.commit(gctx, committed)
-	close(committed)
-	if ferr := <-finished; ferr != nil {
-		err = ferr // the observer failed first: commit only saw gctx end
-	}
-	if err != nil && ctx.Err() != nil {
-		// Stopping is not a store failure: what was not acknowledged
-		// will be sent again.
-		return nil
-	}
-	return err
-}
-
-// committedGroup is a group the store has committed, on its way to the
-// acks and the observer.
-type committedGroup struct {
-	batches []telemetry.Batch
-	results []store.AppendResult
-}
-
-// commit gathers, decodes and stores groups until ctx ends or the store
-// fails, and hands each committed group to out.
-func (in *Ingest) commit(ctx context.Context, out chan<- committedGroup) error {
-	for {
-		var first Message
-		select {
-		case <-ctx.Done():
-			return nil
-		case first = <-in.in:
-		}
-		batches, records := in.take(nil, first)
-	gather:
-		for len(batches) < in.o.MaxGroup && records < in.o.MaxRecords {
-			select {
-			case m := <-in.in:
-				var n int
-				batches, n = in.take(batches, m)
-				records += n
-			default:
-				break gather
-			}
-		}
-		if len(batches) == 0 {
-			continue
-		}
-		results, err := in.st.Append(ctx, in.o.Now(), batches...)
-		in.commits.Add(1)
-		if err != nil {
-			return fmt.Errorf("ingest: store %d batches: %w", len(batches), err)
-		}
-		select {
-		case out <- committedGroup{batches, results}:
-		case <-ctx.Done():
-			return nil
-		}
-	}
-}
-
-// take decodes m onto batches, or counts and logs it as rejected; n is
-// the records and condensed sequence numbers it adds.
-func (in *Ingest) take(batches []telemetry.Batch, m Message) (_ []telemetry.Batch, n int) {
-	b, err := decode(m)
-	if err != nil {
-		in.rejected.Add(1)
-		in.log.Warn("ingest: batch rejected", "topic", m.Topic, "bytes", len(m.Payload), "err", err)
-		return batches, 0
-	}
-	return append(batches, b), len(b.Records) + int(condensedLen(b.Condensed))
-}
-
-func condensedLen(cs []telemetry.Condensed) uint64 {
-	var n uint64
-	for _, c := range cs {
-		n += c.Range.Len()
-	}
-	return n
-}
-
-// finish acknowledges each committed group and observes its new records
-// until groups is closed. When the observer fails it stops the commits
-// and returns the error, still draining groups so that commit never
-// blocks.
-func (in *Ingest) finish(ctx context.Context, stop context.CancelFunc, groups <-chan committedGroup) error {
-	var failed error
-	for g := range groups {
-		if failed != nil {
-			continue
-		}
-		if err := in.acknowledge(ctx, g.batches, g.results); err != nil {
-			failed = err
-			stop()
-		}
-	}
-	return failed
-}
-
-// acknowledge counts a committed group, publishes its acks and passes its
-// new records to the observer.
-func (in *Ingest) acknowledge(ctx context.Context, batches []telemetry.Batch, results []store.AppendResult) error {
-	for i, b := range batches {
-		res := results[i]
-		in.batches.Add(1)
-		in.records.Add(uint64(len(res.New)))
-		in.condensed.Add(res.Condensed)
-		in.dups.Add(uint64(res.Duplicates))
-		if res.Stale {
-			in.stale.Add(1)
-			in.log.Info("ingest: batch from an earlier outbox of the device", "device", b.Device, "incarnation", b.Incarnation)
-		}
-		if len(res.Stored) > 0 {
-			// The ack names the batch's incarnation: only the outbox that
-			// numbered these sequence numbers may delete on it.
-			a := telemetry.Ack{Device: b.Device, Ranges: res.Stored, Incarnation: b.Incarnation}
-			if err := in.pub.PublishAck(ctx, a); err != nil {
-				// The device will time out and send again; the store keeps
-				// the re-send from becoming a duplicate.
-				in.ackErrs.Add(1)
-				in.log.Warn("ingest: ack not published", "device", b.Device, "ranges", res.Stored.String(), "err", err)
-			}
-		}
-		if in.obs != nil && len(res.New) > 0 {
-			if err := in.obs(ctx, b.Device, res.New); err != nil {
-				return fmt.Errorf("ingest: rules for %s: %w", b.Device, err)
-			}
-		}
-	}
-	return nil
-}
 
 func decode(m Message) (telemetry.Batch, error) {
 	dev, err := telemetry.DeviceFromUpTopic(m.Topic)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -488,4 +489,42 @@ func TestRunObserverFailure(t *testing.T) {
 	if !reflect.DeepEqual(rec.acks, want) {
 		t.Errorf("acks = %v, want %v", rec.acks, want)
 	}
+}
+
+// TestAcksDoNotWaitForTheObserver checks that a group's acks go out while
+// the observer is still busy with an earlier group (the rules waiting for
+// the store to write an alert).
+func TestAcksDoNotWaitForTheObserver(t *testing.T) {
+	rec := &recorder{}
+	release := make(chan struct{})
+	var once sync.Once
+	obs := func(_ context.Context, device string, _ []telemetry.Record) error {
+		once.Do(func() { <-release }) // the first group's observer waits
+		return nil
+	}
+	in := ingest.New(openDB(t), rec, obs, ingest.Opts{MaxGroup: 1, Now: func() time.Time { return arrived }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	}()
+	in.Handle(ctx, up(t, "a", 1))
+	in.Handle(ctx, up(t, "b", 1))
+	want := []telemetry.Ack{{Device: "a", Ranges: rs(1, 1)}, {Device: "b", Ranges: rs(1, 1)}}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		rec.mu.Lock()
+		got := append([]telemetry.Ack(nil), rec.acks...)
+		rec.mu.Unlock()
+		if reflect.DeepEqual(got, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with the observer blocked on a's group, acks = %v; want %v", got, want)
+		}
+	}
+	close(release)
 }
