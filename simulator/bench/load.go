@@ -269,7 +269,7 @@ func Load(dir string, o LoadOpts, say func(format string, args ...any)) []Row {
 	}
 	var rows []Row
 	say("bench: collector ingest vs a null subscriber (%s)…", shape)
-	r, err := CollectorVsNull(dir, shape, warm, meas, runs)
+	r, err := CollectorVsNull(dir, shape, warm, meas, runs, say)
 	if err != nil {
 		say("bench: collector vs null subscriber: %v", err)
 		r = Row{Measure: "collector ingest vs null subscriber", Note: err.Error()}

@@ -16,7 +16,7 @@ import (
 // the null subscriber's receive rate and the collector's rate of readings
 // stored and acknowledged (counted from its acks by the generator), each
 // over meas after warm.
-func CollectorVsNull(dir string, shape LoadShape, warm, meas time.Duration, runs int) (Row, error) {
+func CollectorVsNull(dir string, shape LoadShape, warm, meas time.Duration, runs int, say func(string, ...any)) (Row, error) {
 	var nulls, cols []float64
 	for run := range runs {
 		r, err := startLoadRig("", false)
@@ -43,6 +43,7 @@ func CollectorVsNull(dir string, shape LoadShape, warm, meas time.Duration, runs
 			return Row{}, err
 		}
 		cols = append(cols, c)
+		say("bench:   run %d: null subscriber %s readings/s, collector %s", run+1, num(n), num(c))
 	}
 	c, n := median(cols), median(nulls)
 	return Row{Measure: fmt.Sprintf("collector ingest, stored+acked (%s, median of %d)", shape, runs), Value: c, Unit: "readings/s",
