@@ -249,6 +249,18 @@ func (c *Collector) NotifyStats() notify.Stats {
 	return c.notifier.Stats()
 }
 
+// IngestBacklog returns the messages waiting in ingest's queue for the
+// store and the store commits ingest has made (zero before Run): what the
+// load bench watches.
+func (c *Collector) IngestBacklog() (queued int, commits uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ing == nil {
+		return 0, 0
+	}
+	return c.ing.Queued(), c.ing.Commits()
+}
+
 // RegistryStats returns the device registry's counters.
 func (c *Collector) RegistryStats() registry.Stats { return c.reg.Stats() }
 

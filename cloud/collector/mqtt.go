@@ -14,11 +14,20 @@ import (
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// mqttLink is the collector's broker connection: it feeds the up topics
-// into ingest and the status and heartbeat topics into the registry, and
-// publishes acks.
+// mqttLink is the collector's pair of broker connections: one feeds the
+// up topics into ingest and the status and heartbeat topics into the
+// registry; the other publishes acks and alert messages.
+//
+// Two, because one would deadlock under load. When ingest's queue is
+// full, the receiving connection's handler blocks and stops reading its
+// socket; the broker, unable to write to it, stops reading from it too
+// (mochi-mqtt writes a PUBACK from the goroutine that reads), so acks
+// published on that connection could not be written; the acks hold back
+// the commits that would empty the queue. On a connection of their own,
+// acks are read by the broker whatever the receiving side is doing.
 type mqttLink struct {
-	client mqtt.Client
+	client mqtt.Client // subscribes
+	pub    mqtt.Client // publishes
 	log    *slog.Logger
 }
 
@@ -92,13 +101,30 @@ func dialBroker(ctx context.Context, bo brokerOpts, routes []route, log *slog.Lo
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 		log.Warn("collector: broker connection lost", "err", err)
 	})
-	l := &mqttLink{client: mqtt.NewClient(o), log: log}
+	// The publishing connection keeps no session: what it publishes
+	// while disconnected fails at once (see PublishAck and Publish).
+	po := mqtt.NewClientOptions().
+		AddBroker(bo.URL).
+		SetClientID(bo.ClientID + "-pub").
+		SetUsername(bo.Username).
+		SetPassword(bo.Password).
+		SetCleanSession(true).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(time.Second).
+		SetMaxReconnectInterval(15 * time.Second).
+		SetKeepAlive(30 * time.Second)
+	po.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+		log.Warn("collector: broker connection for publishing lost", "err", err)
+	})
+	l := &mqttLink{client: mqtt.NewClient(o), pub: mqtt.NewClient(po), log: log}
 	// Routes rather than per-subscription callbacks, so that messages a
 	// persistent session delivers before the SUBSCRIBE (and retained
 	// statuses) find their handler.
 	for _, r := range routes {
 		l.client.AddRoute(r.filter, func(_ mqtt.Client, m mqtt.Message) { r.handle(m.Topic(), m.Payload()) })
 	}
+	l.pub.Connect()
 	l.client.Connect()
 	return l
 }
@@ -124,30 +150,31 @@ func (l *mqttLink) PublishAck(ctx context.Context, a telemetry.Ack) error {
 	if err != nil {
 		return err
 	}
-	if !l.client.IsConnectionOpen() {
+	if !l.pub.IsConnectionOpen() {
 		return fmt.Errorf("not connected to the broker")
 	}
-	// Do not wait for the broker's PUBACK here. The PUBACK is read by
-	// paho's incoming goroutine, which may itself be blocked handing a
-	// batch to a full ingest queue that only this goroutine drains: waiting
-	// would stall every ack behind a timeout. A lost ack costs a re-send,
-	// which the store makes harmless.
-	l.client.Publish(telemetry.AckTopic(a.Device), 1, false, p)
+	// Do not wait for the broker's PUBACK: ingest publishes acks one after
+	// another, and a round trip each would bound the ack rate. A lost ack
+	// costs a re-send, which the store makes harmless.
+	l.pub.Publish(telemetry.AckTopic(a.Device), 1, false, p)
 	return nil
 }
 
-func (l *mqttLink) connected() bool { return l.client.IsConnectionOpen() }
+func (l *mqttLink) connected() bool { return l.client.IsConnectionOpen() && l.pub.IsConnectionOpen() }
 
-func (l *mqttLink) close() { l.client.Disconnect(250) }
+func (l *mqttLink) close() {
+	l.client.Disconnect(250)
+	l.pub.Disconnect(250)
+}
 
 // Publish implements notify.Publisher: QoS 1, waiting for the broker's
-// PUBACK (unlike acks, alert messages are published from the notifier's
-// own goroutines, which paho's incoming goroutine never waits for).
+// PUBACK (unlike acks, alert messages are few, and sent from the
+// notifier's own goroutines).
 func (l *mqttLink) Publish(ctx context.Context, topic string, payload []byte) error {
-	if l.client == nil || !l.client.IsConnectionOpen() {
+	if l.pub == nil || !l.pub.IsConnectionOpen() {
 		return fmt.Errorf("not connected to the broker")
 	}
-	tok := l.client.Publish(topic, 1, false, payload)
+	tok := l.pub.Publish(topic, 1, false, payload)
 	select {
 	case <-tok.Done():
 		return tok.Error()

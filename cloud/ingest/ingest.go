@@ -35,10 +35,17 @@ type Message struct {
 
 // Opts configures ingest.
 type Opts struct {
-	QueueLen int          // messages that may wait for the store; 0 means 1024
-	MaxGroup int          // batches one commit takes; 0 means 256
-	Logger   *slog.Logger // nil means discard
-	Now      func() time.Time
+	// QueueLen is how many batches may wait for the store, decoded; 0
+	// means 2048.
+	QueueLen int
+	// MaxGroup and MaxRecords bound one commit: the batches it takes
+	// (0 means 4096) and the readings, raw and condensed, at which it
+	// stops taking more (0 means 50,000). A commit takes what is queued
+	// when it starts, up to these.
+	MaxGroup   int
+	MaxRecords int
+	Logger     *slog.Logger // nil means discard
+	Now        func() time.Time
 	// Backoff is the wait between attempts at a commit that failed with
 	// store.ErrTransient: Min after the first failure, doubling up to
 	// Max, with jitter (see internal/backoff). Zero Min means
@@ -78,19 +85,23 @@ type Ingest struct {
 	obs Observer
 	o   Opts
 	log *slog.Logger
-	in  chan Message
+	in  chan queued // decoded by Handle, waiting for the store
 
 	batches, records, condensed, dups, stale, rejected, refused, retries, ackErrs atomic.Uint64
+	commits                                                                       atomic.Uint64
 }
 
 // New returns an ingest that writes to st, acknowledges through pub and
 // passes new records to obs (which may be nil).
 func New(st Appender, pub Publisher, obs Observer, opts Opts) *Ingest {
 	if opts.QueueLen <= 0 {
-		opts.QueueLen = 1024
+		opts.QueueLen = 2048
 	}
 	if opts.MaxGroup <= 0 {
-		opts.MaxGroup = 256
+		opts.MaxGroup = 4096
+	}
+	if opts.MaxRecords <= 0 {
+		opts.MaxRecords = 50_000
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -105,14 +116,33 @@ func New(st Appender, pub Publisher, obs Observer, opts Opts) *Ingest {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Ingest{st: st, pub: pub, obs: obs, o: opts, log: log, in: make(chan Message, opts.QueueLen)}
+	return &Ingest{st: st, pub: pub, obs: obs, o: opts, log: log, in: make(chan queued, opts.QueueLen)}
 }
 
-// Handle queues a message for Run. It blocks while the queue is full,
-// which pushes back on the broker connection; it gives up when ctx ends.
+// queued is a decoded batch and the sequence numbers it carries.
+type queued struct {
+	b    telemetry.Batch
+	seqs int // records and condensed sequence numbers
+}
+
+// Handle decodes and checks a message and queues it for Run, or counts
+// and logs it as rejected. It blocks while the queue is full, which pushes
+// back on the broker connection; it gives up when ctx ends. Decoding here,
+// on the caller's goroutine (the broker client's), keeps it off the
+// commit's path.
 func (in *Ingest) Handle(ctx context.Context, m Message) {
+	b, err := decode(m)
+	if err != nil {
+		in.rejected.Add(1)
+		in.log.Warn("ingest: batch rejected", "topic", m.Topic, "bytes", len(m.Payload), "err", err)
+		return
+	}
+	q := queued{b: b, seqs: len(b.Records)}
+	for _, c := range b.Condensed {
+		q.seqs += int(c.Range.Len())
+	}
 	select {
-	case in.in <- m:
+	case in.in <- q:
 	case <-ctx.Done():
 	}
 }
@@ -124,85 +154,11 @@ func (in *Ingest) Stats() Stats {
 		Retries: in.retries.Load(), AckErrors: in.ackErrs.Load()}
 }
 
-// Run stores and acknowledges queued messages until ctx ends. A commit
-// that fails with store.ErrTransient is tried again, after a backoff,
-// until it succeeds or ctx ends; meanwhile the queue fills and Handle
-// blocks, which holds the broker back. A batch the store refuses as
-// invalid (store.ErrInvalid) is dropped, counted and logged, never
-// acknowledged. Run returns an error only when the store fails otherwise
-// (closed, corrupt, its disk): the collector must not go on receiving
-// what it cannot keep.
-func (in *Ingest) Run(ctx context.Context) error {
-	for {
-		var first Message
-		select {
-		case <-ctx.Done():
-			return nil
-		case first = <-in.in:
-		}
-		group := []Message{first}
-	gather:
-		for len(group) < in.o.MaxGroup {
-			select {
-			case m := <-in.in:
-				group = append(group, m)
-			default:
-				break gather
-			}
-		}
-		if err := in.process(ctx, group); err != nil {
-			if ctx.Err() != nil {
-				// Stopping is not a store failure: what was not
-				// acknowledged will be sent again.
-				return nil
-			}
-			return err
-		}
-	}
-}
+// Queued is how many batches wait for the store: the ingest backlog.
+func (in *Ingest) Queued() int { return len(in.in) }
 
-func (in *Ingest) process(ctx context.Context, group []Message) error {
-	batches := make([]telemetry.Batch, 0, len(group))
-	for _, m := range group {
-		b, err := decode(m)
-		if err != nil {
-			in.rejected.Add(1)
-			in.log.Warn("ingest: batch rejected", "topic", m.Topic, "bytes", len(m.Payload), "err", err)
-			continue
-		}
-		batches = append(batches, b)
-	}
-	if len(batches) == 0 {
-		return nil
-	}
-	arrived := in.o.Now()
-	results, err := in.append(ctx, arrived, batches)
-	switch {
-	case err == nil:
-		return in.stored(ctx, batches, results)
-	case !errors.Is(err, store.ErrInvalid):
-		return err
-	case len(batches) == 1:
-		in.refuse(batches[0], err)
-		return nil
-	}
-	// One invalid batch fails the whole commit: store them one by one, so
-	// that only the invalid ones are refused.
-	for _, b := range batches {
-		results, err := in.append(ctx, arrived, []telemetry.Batch{b})
-		switch {
-		case errors.Is(err, store.ErrInvalid):
-			in.refuse(b, err)
-		case err != nil:
-			return err
-		default:
-			if err := in.stored(ctx, []telemetry.Batch{b}, results); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
+// Commits is how many store commits (Append calls) ingest has made.
+func (in *Ingest) Commits() uint64 { return in.commits.Load() }
 
 // append commits batches, trying again after transient failures until it
 // succeeds or ctx ends.
@@ -237,38 +193,6 @@ func (in *Ingest) refuse(b telemetry.Batch, err error) {
 	in.refused.Add(1)
 	in.log.Error("ingest: batch refused by the store", "device", b.Device, "records", len(b.Records),
 		"condensed", len(b.Condensed), "err", err)
-}
-
-// stored counts, acknowledges and observes batches stored with results.
-func (in *Ingest) stored(ctx context.Context, batches []telemetry.Batch, results []store.AppendResult) error {
-	for i, b := range batches {
-		res := results[i]
-		in.batches.Add(1)
-		in.records.Add(uint64(len(res.New)))
-		in.condensed.Add(res.Condensed)
-		in.dups.Add(uint64(res.Duplicates))
-		if res.Stale {
-			in.stale.Add(1)
-			in.log.Info("ingest: batch from an earlier outbox of the device", "device", b.Device, "incarnation", b.Incarnation)
-		}
-		if len(res.Stored) > 0 {
-			// The ack names the batch's incarnation: only the outbox that
-			// numbered these sequence numbers may delete on it.
-			a := telemetry.Ack{Device: b.Device, Ranges: res.Stored, Incarnation: b.Incarnation}
-			if err := in.pub.PublishAck(ctx, a); err != nil {
-				// The device will time out and send again; the store keeps
-				// the re-send from becoming a duplicate.
-				in.ackErrs.Add(1)
-				in.log.Warn("ingest: ack not published", "device", b.Device, "ranges", res.Stored.String(), "err", err)
-			}
-		}
-		if in.obs != nil && len(res.New) > 0 {
-			if err := in.obs(ctx, b.Device, res.New); err != nil {
-				return fmt.Errorf("ingest: rules for %s: %w", b.Device, err)
-			}
-		}
-	}
-	return nil
 }
 
 func decode(m Message) (telemetry.Batch, error) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,15 +16,16 @@ import (
 
 func TestRun(t *testing.T) {
 	tests := []struct {
-		name     string
-		maxGroup int
-		failAcks int
-		rounds   func(t *testing.T) [][]ingest.Message
-		acks     []telemetry.Ack
-		observed []observed
-		stats    ingest.Stats
-		devices  []store.Device
-		appends  []int // batches per Append call
+		name       string
+		maxGroup   int
+		maxRecords int
+		failAcks   int
+		rounds     func(t *testing.T) [][]ingest.Message
+		acks       []telemetry.Ack
+		observed   []observed
+		stats      ingest.Stats
+		devices    []store.Device
+		appends    []int // batches per Append call
 	}{
 		{
 			name:     "batch is stored and acknowledged with exactly its ranges",
@@ -183,6 +186,25 @@ func TestRun(t *testing.T) {
 			appends:  []int{2, 2, 1},
 		},
 		{
+			name:       "a commit stops taking batches once it holds MaxRecords readings",
+			maxRecords: 3,
+			rounds: func(t *testing.T) [][]ingest.Message {
+				return [][]ingest.Message{{up(t, "a", 1, 2), up(t, "a", 3), up(t, "a", 4, 5, 6), up(t, "b", 1), condensedUp(t, "b", 2, 4)}}
+			},
+			acks: []telemetry.Ack{
+				{Device: "a", Ranges: rs(1, 2)}, {Device: "a", Ranges: rs(3, 3)},
+				{Device: "a", Ranges: rs(4, 6)}, {Device: "b", Ranges: rs(1, 1)}, {Device: "b", Ranges: rs(2, 4)},
+			},
+			observed: []observed{{"a", []uint64{1, 2}}, {"a", []uint64{3}}, {"a", []uint64{4, 5, 6}}, {"b", []uint64{1}}},
+			stats:    ingest.Stats{Batches: 5, Records: 7, Condensed: 3},
+			devices: []store.Device{
+				{ID: "a", LastSeen: arrived, SeqHigh: 6, Missing: telemetry.Ranges{}, Received: 6},
+				{ID: "b", LastSeen: arrived, SeqHigh: 4, Missing: telemetry.Ranges{}, Received: 4, Condensed: 3},
+			},
+			// 2+1 readings, then 3, then 1 and a block of 3.
+			appends: []int{2, 1, 2},
+		},
+		{
 			// MaxGroup 1 puts the two batches in two commits of one Run, so
 			// the second commit proves that Run went on after the failure.
 			name:     "ack publish failure is counted and Run goes on",
@@ -207,8 +229,9 @@ func TestRun(t *testing.T) {
 			st := &countingStore{Appender: db}
 			rec := &recorder{failAcks: tt.failAcks}
 			in := ingest.New(st, rec, rec.observe, ingest.Opts{
-				MaxGroup: tt.maxGroup,
-				Now:      func() time.Time { return arrived },
+				MaxGroup:   tt.maxGroup,
+				MaxRecords: tt.maxRecords,
+				Now:        func() time.Time { return arrived },
 			})
 			handled := 0
 			for _, round := range tt.rounds(t) {
@@ -431,4 +454,77 @@ func TestIncarnations(t *testing.T) {
 	if got, want := in.Stats(), (ingest.Stats{Batches: 4, Records: 5, Duplicates: 1, Stale: 1}); got != want {
 		t.Errorf("stats = %+v, want %+v", got, want)
 	}
+}
+
+// TestRunObserverFailure checks that an observer's error (the rules'
+// store writes failing) ends Run with that error, after the acks of the
+// batch it failed on: they are stored.
+func TestRunObserverFailure(t *testing.T) {
+	errRules := errors.New("alerts: disk full")
+	rec := &recorder{}
+	obs := func(_ context.Context, device string, _ []telemetry.Record) error {
+		if device == "bad" {
+			return errRules
+		}
+		return nil
+	}
+	in := ingest.New(openDB(t), rec, obs, ingest.Opts{MaxGroup: 1, Now: func() time.Time { return arrived }})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in.Handle(ctx, up(t, "good", 1))
+	in.Handle(ctx, up(t, "bad", 1))
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, errRules) || !strings.Contains(err.Error(), "ingest: rules for bad") {
+			t.Fatalf("Run = %v, want the observer's error for device bad", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return within 5s of the observer failing")
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	want := []telemetry.Ack{{Device: "good", Ranges: rs(1, 1)}, {Device: "bad", Ranges: rs(1, 1)}}
+	if !reflect.DeepEqual(rec.acks, want) {
+		t.Errorf("acks = %v, want %v", rec.acks, want)
+	}
+}
+
+// TestAcksDoNotWaitForTheObserver checks that a group's acks go out while
+// the observer is still busy with an earlier group (the rules waiting for
+// the store to write an alert).
+func TestAcksDoNotWaitForTheObserver(t *testing.T) {
+	rec := &recorder{}
+	release := make(chan struct{})
+	var once sync.Once
+	obs := func(_ context.Context, device string, _ []telemetry.Record) error {
+		once.Do(func() { <-release }) // the first group's observer waits
+		return nil
+	}
+	in := ingest.New(openDB(t), rec, obs, ingest.Opts{MaxGroup: 1, Now: func() time.Time { return arrived }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	}()
+	in.Handle(ctx, up(t, "a", 1))
+	in.Handle(ctx, up(t, "b", 1))
+	want := []telemetry.Ack{{Device: "a", Ranges: rs(1, 1)}, {Device: "b", Ranges: rs(1, 1)}}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		rec.mu.Lock()
+		got := append([]telemetry.Ack(nil), rec.acks...)
+		rec.mu.Unlock()
+		if reflect.DeepEqual(got, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with the observer blocked on a's group, acks = %v; want %v", got, want)
+		}
+	}
+	close(release)
 }

@@ -13,6 +13,11 @@ type Opts struct {
 	Dir   string // scratch directory
 	Quick bool   // smaller sizes, for a smoke run
 	Log   io.Writer
+	// Only, when set, runs one group of rows: "load" (see Load).
+	Only string
+	Long bool // the load rows' sustained run lasts 5 minutes instead of 60 s
+	// CPUProfile, when set, receives a CPU profile of the sustained load.
+	CPUProfile string
 }
 
 // Run measures everything and returns the rows in a stable order. A
@@ -28,6 +33,9 @@ func Run(o Opts) []Row {
 		obTotal, drainN, warm, meas = 20000, 50000, 5*time.Second, 3*time.Second
 	}
 	var rows []Row
+	if o.Only == "load" {
+		return Load(o.Dir, LoadOpts{Long: o.Long, Quick: o.Quick, CPUProfile: o.CPUProfile}, say)
+	}
 	add := func(name string, r []Row, err error) {
 		if err != nil {
 			say("bench: %s: %v", name, err)
@@ -63,5 +71,5 @@ func Run(o Opts) []Row {
 	say("bench: largest fleet held…")
 	rs, err = LargestFleet(filepath.Join(o.Dir, "fleet"), fleetOpts(o))
 	add("largest fleet held", rs, err)
-	return rows
+	return append(rows, Load(o.Dir, LoadOpts{Long: o.Long, Quick: o.Quick, CPUProfile: o.CPUProfile}, say)...)
 }

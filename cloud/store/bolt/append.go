@@ -125,6 +125,18 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 	}
 	inc := b.Incarnation
 	res.Stale = d.state.incarnate(inc)
+	// One buffer holds every record's key and value: bbolt keeps the
+	// values until commit (and copies the keys), and one allocation per
+	// batch rather than per record is much of Append's garbage.
+	var buf []byte
+	if len(b.Records) > 0 {
+		size := 0
+		for _, r := range b.Records {
+			size += recordLen(r)
+		}
+		buf = make([]byte, 0, size)
+		res.New = make([]telemetry.Record, 0, len(b.Records))
+	}
 	for _, r := range b.Records {
 		one := telemetry.Range{First: r.Seq, Last: r.Seq}
 		res.Stored = res.Stored.Add(one)
@@ -152,9 +164,12 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 		if b.Replay {
 			d.state.replayed++
 		}
-		// bbolt keeps the slices until commit: one allocation per record.
-		buf, keyLen := appendRecord(make([]byte, 0, recordLen(r)), r, inc)
-		if err := d.readings.Put(buf[:keyLen], buf[keyLen:]); err != nil {
+		start := len(buf)
+		var keyEnd int
+		buf, keyEnd = appendRecord(buf, r, inc)
+		// Full slice expressions: a later append can never reach a
+		// value bbolt holds.
+		if err := d.readings.Put(buf[start:keyEnd:keyEnd], buf[keyEnd:len(buf):len(buf)]); err != nil {
 			return res, err
 		}
 		res.New = append(res.New, r)
@@ -188,7 +203,13 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 		}
 	}
 	d.state.duplicates += uint64(res.Duplicates)
-	slices.SortFunc(res.New, func(x, y telemetry.Record) int { return cmp.Compare(x.Seq, y.Seq) })
+	bySeq := func(x, y telemetry.Record) int { return cmp.Compare(x.Seq, y.Seq) }
+	if !slices.IsSortedFunc(res.New, bySeq) { // a decoded batch's always are
+		slices.SortFunc(res.New, bySeq)
+	}
+	if len(res.New) == 0 {
+		res.New = nil // as the contract's other backends say "nothing new"
+	}
 	return res, nil
 }
 

@@ -47,7 +47,8 @@ func recordLen(r telemetry.Record) int {
 }
 
 // appendRecord appends the key and then the value of r, numbered by the
-// outbox of incarnation, to dst. The flags byte is written only when a
+// outbox of incarnation, to dst; keyLen is where the key ends in buf (its
+// length when dst is empty). The flags byte is written only when a
 // flag is set, so that schema 1 values, which have none, are the canonical
 // form of unflagged records.
 func appendRecord(dst []byte, r telemetry.Record, incarnation uint64) (buf []byte, keyLen int) {

@@ -97,7 +97,14 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("xiuhua-sim bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "smaller sizes: a smoke run, not the figures to report")
+	only := fs.String("only", "", `run one group of rows: "load" (the collector under a city's load)`)
+	long := fs.Bool("long", false, "the sustained load row runs 5 minutes instead of 60 s")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the sustained load to `file`")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *only != "" && *only != "load" {
+		fmt.Fprintf(stderr, "xiuhua-sim bench: --only %q: the only group is \"load\"\n", *only)
 		return 2
 	}
 	dir, err := os.MkdirTemp("", "xiuhua-bench-")
@@ -106,7 +113,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	rows := bench.Run(bench.Opts{Dir: dir, Quick: *quick, Log: stderr})
+	rows := bench.Run(bench.Opts{Dir: dir, Quick: *quick, Log: stderr, Only: *only, Long: *long, CPUProfile: *cpuprofile})
 	bench.Print(stdout, rows)
 	for _, r := range rows {
 		if r.Note != "" && r.Value == 0 {
