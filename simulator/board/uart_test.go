@@ -86,9 +86,14 @@ func TestUARTCarriesPMS5003(t *testing.T) {
 			t.Errorf("%s = %v, want %v", q, got[q], v)
 		}
 	}
+	// The driver's Close puts the chip to sleep: wait for the chip to take
+	// that fourth command (wake, passive mode, read, sleep).
 	st := c.State()
-	if st.Active || st.Asleep || st.BadCommands != 0 {
-		t.Errorf("chip state %+v, want passive, awake, no bad commands", st)
+	for deadline := time.Now().Add(10 * time.Second); st.Commands < 4 && time.Now().Before(deadline); st = c.State() {
+		time.Sleep(time.Millisecond)
+	}
+	if st.Active || !st.Asleep || st.Commands != 4 || st.BadCommands != 0 {
+		t.Errorf("chip state %+v, want passive, asleep after Close, 4 commands, no bad ones", st)
 	}
 }
 

@@ -30,7 +30,7 @@ func subscriber(t *testing.T, url, id, topic string) (mqtt.Client, <-chan string
 // subscription may not be back yet after a restart.
 func publishUntil(t *testing.T, c mqtt.Client, topic, payload string, got <-chan string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // a bound for a loaded machine, not a speed goal
 	for {
 		c.Publish(topic, 1, false, payload)
 		select {
