@@ -135,7 +135,6 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 			size += recordLen(r)
 		}
 		buf = make([]byte, 0, size)
-		res.New = make([]telemetry.Record, 0, len(b.Records))
 	}
 	for _, r := range b.Records {
 		one := telemetry.Range{First: r.Seq, Last: r.Seq}
@@ -171,6 +170,9 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 		// value bbolt holds.
 		if err := d.readings.Put(buf[start:keyEnd:keyEnd], buf[keyEnd:len(buf):len(buf)]); err != nil {
 			return res, err
+		}
+		if res.New == nil { // nil when none is new, as before
+			res.New = make([]telemetry.Record, 0, len(b.Records))
 		}
 		res.New = append(res.New, r)
 		a.sums.record(b.Device, r)
@@ -283,11 +285,17 @@ func overlap(rs telemetry.Ranges, r telemetry.Range) uint64 {
 	return n
 }
 
+// flush writes the devices' states, with the transaction's rollup sums
+// rolled into their open hours, and merges the closed hours the sums
+// close or miss into the rollups bucket.
 func (a *appender) flush() error {
+	closed := rollupSums{}
+	byDevice := a.sums.byDevice()
 	for id, d := range a.open {
+		d.state.roll(id, byDevice[id], closed)
 		if err := a.devices.Put([]byte(id), d.state.encode()); err != nil {
 			return fmt.Errorf("device %q: %w", id, err)
 		}
 	}
-	return a.sums.merge(a.rollups)
+	return closed.merge(a.rollups)
 }

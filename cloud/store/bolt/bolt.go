@@ -14,9 +14,9 @@ import (
 )
 
 // SchemaVersion is the file layout this build reads and writes (see the
-// package documentation). Open migrates a file of version 1, 2 or 3 in
+// package documentation). Open migrates a file of version 1 to 4 in
 // place.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // Errors about the file itself; wrapped with the detail.
 var (
@@ -46,7 +46,7 @@ var dataBuckets = [][]byte{bucketDevices, bucketReadings, bucketAlerts, bucketAg
 
 // schemaBuckets says how many of dataBuckets each schema version has; a
 // version missing here is one this build neither reads nor migrates.
-var schemaBuckets = map[uint32]int{1: 3, 2: 4, 3: 4, SchemaVersion: len(dataBuckets)}
+var schemaBuckets = map[uint32]int{1: 3, 2: 4, 3: 4, 4: len(dataBuckets), SchemaVersion: len(dataBuckets)}
 
 // DefaultTimeout is how long Open waits for the file lock by default.
 const DefaultTimeout = time.Second
@@ -131,7 +131,7 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 		return err
 	}
 	// A new file gets every bucket; an older one gets those later schemas
-	// added. Older encodings are valid schema 4 encodings (see the package
+	// added. Older encodings are valid schema 5 encodings (see the package
 	// documentation), so only device states before schema 3 are rewritten,
 	// to count the one outbox each device has had, and the rollups are
 	// built from the stored readings and aggregates. The one transaction
@@ -153,6 +153,12 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 		}
 		if version != 0 && version < 4 {
 			if err := rebuildRollups(tx); err != nil {
+				return err
+			}
+			// The rebuilt bucket holds every hour; an earlier schema
+			// has no open hours (schema 5) to count them twice, but a
+			// state that says otherwise must not.
+			if err := clearOpenHours(tx.Bucket(bucketDevices)); err != nil {
 				return err
 			}
 		}
@@ -179,6 +185,32 @@ func migrateDevices(devices *bbolt.Bucket) error {
 		}
 		s.incarnations = max(s.incarnations, 1)
 		ids, states = append(ids, append([]byte(nil), k...)), append(states, s.encode())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if err := devices.Put(id, states[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clearOpenHours removes the open rollup hours (schema 5) of every
+// device state that has some.
+func clearOpenHours(devices *bbolt.Bucket) error {
+	var ids, states [][]byte
+	err := devices.ForEach(func(k, v []byte) error {
+		s, err := decodeDeviceState(v)
+		if err != nil {
+			return fmt.Errorf("device %q: %w", k, err)
+		}
+		if len(s.open) > 0 {
+			s.open = nil
+			ids, states = append(ids, append([]byte(nil), k...)), append(states, s.encode())
+		}
 		return nil
 	})
 	if err != nil {

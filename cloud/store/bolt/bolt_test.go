@@ -61,7 +61,7 @@ func TestOpenRefuses(t *testing.T) {
 				return b.Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, bolt.SchemaVersion+1))
 			},
 			want: bolt.ErrSchema,
-			text: "schema version 5; this build reads version 4 and migrates versions 1 to 3",
+			text: "schema version 6; this build reads version 5 and migrates versions 1 to 4",
 		},
 		{
 			name: "schema 0",

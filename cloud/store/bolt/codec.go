@@ -186,6 +186,19 @@ type deviceState struct {
 	previousReceived uint64   // distinct sequence numbers received under earlier incarnations
 	stale            uint64   // sequence numbers stored new from earlier incarnations' batches
 	previous         []uint64 // earlier incarnations, oldest first, at most maxPrevious
+	// Schema 5: absent in a state written by schema 4 or earlier,
+	// meaning none. Each stream's latest hour of rollup sums, kept here
+	// rather than in the rollups bucket until a later hour of the stream
+	// arrives (see rollup.go), sorted by stream.
+	open []openHour
+}
+
+// openHour is a stream's latest hour of rollup sums.
+type openHour struct {
+	quantity telemetry.Quantity
+	sensor   string
+	hour     int64 // Unix seconds
+	sum      rollupSum
 }
 
 // maxPrevious bounds the earlier incarnations a device state remembers. An
@@ -214,6 +227,16 @@ func (s deviceState) encode() []byte {
 	b = binary.AppendUvarint(b, uint64(len(s.previous)))
 	for _, p := range s.previous {
 		b = binary.BigEndian.AppendUint64(b, p)
+	}
+	if len(s.open) == 0 {
+		return b // the schema 4 form: no open hours
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.open)))
+	for _, o := range s.open {
+		b = appendString(b, string(o.quantity))
+		b = appendString(b, o.sensor)
+		b = appendHour(b, o.hour)
+		b = o.sum.appendTo(b)
 	}
 	return b
 }
@@ -261,6 +284,11 @@ func decodeDeviceState(b []byte) (deviceState, error) {
 		}
 	}
 	if len(b) != 0 {
+		if b, ok = s.decodeOpen(b); !ok {
+			return s, fmt.Errorf("%w: device state: bad open rollup hours", ErrCorrupt)
+		}
+	}
+	if len(b) != 0 {
 		return s, fmt.Errorf("%w: device state: %d bytes after the counters", ErrCorrupt, len(b))
 	}
 	if !s.received.Valid() {
@@ -289,6 +317,37 @@ func (s *deviceState) decodeIncarnations(b []byte) ([]byte, bool) {
 		s.previous = make([]uint64, n)
 		for i := range s.previous {
 			s.previous[i], b = binary.BigEndian.Uint64(b), b[8:]
+		}
+	}
+	return b, true
+}
+
+// decodeOpen parses the schema 5 part of a device state: at least one
+// open hour, the streams in ascending order.
+func (s *deviceState) decodeOpen(b []byte) ([]byte, bool) {
+	n, b, ok := cutUvarint(b)
+	if !ok || n == 0 || n > uint64(len(b))/(2+hourLen+rollupLen) {
+		return nil, false
+	}
+	s.open = make([]openHour, n)
+	for i := range s.open {
+		o := &s.open[i]
+		var q string
+		if q, b, ok = cutString(b); !ok {
+			return nil, false
+		}
+		if o.sensor, b, ok = cutString(b); !ok || len(b) < hourLen+rollupLen {
+			return nil, false
+		}
+		o.quantity = telemetry.Quantity(q)
+		o.hour = hourOfKey(b[:hourLen])
+		var err error
+		if o.sum, err = decodeRollupSum(b[hourLen : hourLen+rollupLen]); err != nil {
+			return nil, false
+		}
+		b = b[hourLen+rollupLen:]
+		if i > 0 && streamCompare(s.open[i-1].quantity, s.open[i-1].sensor, o.quantity, o.sensor) >= 0 {
+			return nil, false
 		}
 	}
 	return b, true

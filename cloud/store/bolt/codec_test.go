@@ -172,6 +172,14 @@ func TestDeviceStateRoundTrip(t *testing.T) {
 		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 90}}, condensed: 60, replayed: 20, futureTime: math.MaxUint64},
 		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 9}}, incarnation: math.MaxUint64, incarnations: 3,
 			previousReceived: 1000, stale: 4, previous: []uint64{0, 17}},
+		// Schema 5: open hours, with and without earlier incarnations.
+		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 9}}, open: []openHour{
+			{quantity: telemetry.PM10, sensor: "dust", hour: 1772352000, sum: rollupSum{count: 3, sum: 7.5, min: 1, max: 4.5, minutes: 1<<59 | 1}},
+			{quantity: telemetry.PM10, sensor: "dust2", hour: -3600, sum: rollupSum{count: 1, sum: -2, min: -2, max: -2, minutes: 1 << 30}},
+			{quantity: telemetry.WaterLevel, sensor: "", hour: 0, sum: rollupSum{count: math.MaxUint64, sum: math.Inf(1), min: math.Inf(-1), max: 0}},
+		}},
+		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 9}}, incarnation: 3, incarnations: 2, previous: []uint64{7},
+			open: []openHour{{quantity: "q", sensor: "s", hour: 7200, sum: rollupSum{count: 1, sum: 1, min: 1, max: 1, minutes: 2}}}},
 	}
 	for _, want := range tests {
 		got, err := decodeDeviceState(want.encode())
@@ -188,7 +196,40 @@ func sameState(a, b deviceState) bool {
 	return a.lastSeen.Equal(b.lastSeen) && a.duplicates == b.duplicates && a.received.String() == b.received.String() &&
 		a.condensed == b.condensed && a.replayed == b.replayed && a.futureTime == b.futureTime &&
 		a.incarnation == b.incarnation && a.incarnations == b.incarnations && a.previousReceived == b.previousReceived &&
-		a.stale == b.stale && slices.Equal(a.previous, b.previous)
+		a.stale == b.stale && slices.Equal(a.previous, b.previous) &&
+		slices.EqualFunc(a.open, b.open, func(x, y openHour) bool {
+			// Bits, not ==: a fuzzed sum may be NaN.
+			return x.quantity == y.quantity && x.sensor == y.sensor && x.hour == y.hour && bytes.Equal(x.sum.encode(), y.sum.encode())
+		})
+}
+
+// TestDeviceStateOpenRefused checks that open hours are canonical: none
+// is written as no section, and streams ascend.
+func TestDeviceStateOpenRefused(t *testing.T) {
+	base := deviceState{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 2}}}
+	one := openHour{quantity: telemetry.PM10, sensor: "a", hour: 3600, sum: rollupSum{count: 1, sum: 1, min: 1, max: 1, minutes: 1}}
+	two := one
+	two.sensor = "b"
+	plain := base.encode()
+	withOpen := func(os ...openHour) []byte {
+		s := base
+		s.open = os
+		return s.encode()
+	}
+	tests := map[string][]byte{
+		"an empty section":         append(slices.Clone(plain), 0), // a count of 0
+		"streams out of order":     withOpen(two, one),
+		"a stream twice":           withOpen(one, one),
+		"a rollup value cut short": withOpen(one)[:len(withOpen(one))-1],
+	}
+	for name, b := range tests {
+		if _, err := decodeDeviceState(b); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: %v, want ErrCorrupt", name, err)
+		}
+	}
+	if got, err := decodeDeviceState(withOpen(one, two)); err != nil || len(got.open) != 2 {
+		t.Fatalf("two ascending streams: %+v, %v", got.open, err)
+	}
 }
 
 // TestDeviceStateSchema1 pins the schema 1 state, which schema 2 reads with
@@ -210,6 +251,8 @@ func TestDeviceStateSchema1(t *testing.T) {
 func FuzzDecodeDeviceState(f *testing.F) {
 	f.Add(deviceState{received: telemetry.Ranges{{First: 1, Last: 2}, {First: 5, Last: 9}}}.encode())
 	f.Add(deviceState{received: telemetry.Ranges{{First: 1, Last: 2}}, incarnation: 9, incarnations: 2, previous: []uint64{4}}.encode())
+	f.Add(deviceState{received: telemetry.Ranges{{First: 1, Last: 2}}, open: []openHour{{quantity: "q", sensor: "s", hour: 3600,
+		sum: rollupSum{count: 1, sum: 2, min: 2, max: 2, minutes: 4}}}}.encode())
 	f.Add([]byte{})
 	f.Add(bytes.Repeat([]byte{0xff}, 20))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -20,16 +20,22 @@
 //
 // The same transaction keeps the hourly rollups: Append sums its new
 // records of good quality and trusted time, and its new blocks'
-// aggregates, per (device, sensor, quantity, hour) in memory, and merges
-// each touched hour into the rollups bucket with one read and one write,
-// so that a re-sent record, a duplicate, can never be summed twice.
+// aggregates, per (device, sensor, quantity, hour) in memory, so that a
+// re-sent record, a duplicate, can never be summed twice. Each stream's
+// latest hour is kept open in the device's state, which Append rewrites
+// anyway; it is merged into the rollups bucket (one read and one write)
+// when a later hour of the stream arrives, and a sum of an earlier hour
+// (late data) is merged at once. Rollups adds a device's open hours to
+// its bucket's. With devices at random phases, one commit's devices share
+// few pages: a rollup written with every batch was a page of its own per
+// device and commit, the largest part of a commit under a city's load.
 //
 // Alerts are JSON documents filtered in Go (store.AlertQuery.Match): a
 // collector holds thousands, not millions. Notifications are JSON
 // documents too, with an index of the pending ones in Due's order, so
 // that Due reads the head of the index rather than every message.
 //
-// # File layout (schema version 4)
+// # File layout (schema version 5)
 //
 //	meta/                      bucket
 //	  "schema"                 uint32, big-endian: the schema version
@@ -98,7 +104,11 @@
 // (8 bytes, big-endian, 0 when unknown), the incarnations,
 // previous_received and stale_incarnation counts and the number of earlier
 // incarnations (uvarint each), and the earlier incarnations, oldest first
-// (8 bytes, big-endian, each). The highest sequence number and the
+// (8 bytes, big-endian, each); then, when the device has any, its open
+// rollup hours: their number (uvarint, at least 1) and, for each stream
+// in ascending order of quantity and then sensor, the quantity and the
+// sensor (each a uvarint length and the bytes), the hour (as in a rollup
+// key) and the sums (a rollup value). The highest sequence number and the
 // received count are derived from the received set (Ranges.Max and
 // Ranges.Count) rather than stored, so they can never disagree with it. A
 // device with many gaps has a long set; it stays canonical through
@@ -106,11 +116,20 @@
 //
 // # Versions
 //
+// Schema 5 added the open rollup hours at the end of device states and
+// changed nothing else: a schema 4 file is schema 5 as it is (its states
+// have no open hours; an hour in its bucket that a schema 5 Append then
+// keeps open is summed with it by Rollups), so Open only writes the new
+// version. The version was bumped so that a schema 4 build, which would
+// call a state with open hours corrupt and miss their sums, refuses the
+// file. A migration from schema 3 or earlier rebuilds the rollups bucket
+// whole and leaves no open hours.
+//
 // Schema 4 added the rollups, notifications and notify_due buckets and
 // changed no encoding. Open migrates a file of schema 1, 2 or 3 in one
 // transaction that adds the buckets, makes the device states of schema 1
 // and 2 ones of schema 3 (below), sums every stored reading and
-// aggregate into the rollups as Append would have, and writes version 4;
+// aggregate into the rollups as Append would have, and writes the current version;
 // a reading or aggregate that does not decode fails the migration and
 // leaves the file as it was. The version was bumped so that a schema 3
 // build, which would not keep the rollups, refuses the file.

@@ -367,7 +367,7 @@ func TestMigrateSchema3Corrupt(t *testing.T) {
 		k, _ := b.Cursor().First()
 		return b.Put(k, []byte{0, 1, 2})
 	})
-	if db, err := bolt.Open(path, nil); err == nil || !errors.Is(err, bolt.ErrCorrupt) || !strings.Contains(err.Error(), "schema version 3 to 4") {
+	if db, err := bolt.Open(path, nil); err == nil || !errors.Is(err, bolt.ErrCorrupt) || !strings.Contains(err.Error(), "schema version 3 to 5") {
 		if err == nil {
 			db.Close()
 		}

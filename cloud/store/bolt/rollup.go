@@ -18,9 +18,10 @@ import (
 )
 
 // Rollups returns the hourly rollups of q ordered by device, sensor,
-// quantity and hour. With a quantity, each of a device's streams of it is
-// one cursor range scan of the hours asked for; an empty q.Quantity
-// selects every quantity.
+// quantity and hour: each device's closed hours from the rollups bucket
+// (with a quantity, each of a device's streams of it is one cursor range
+// scan of the hours asked for; an empty q.Quantity selects every
+// quantity) together with the open hours its state holds.
 func (db *DB) Rollups(ctx context.Context, q store.RollupQuery) ([]store.Rollup, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("bolt: rollups: %w", err)
@@ -29,29 +30,34 @@ func (db *DB) Rollups(ctx context.Context, q store.RollupQuery) ([]store.Rollup,
 	from, to := ceilSecond(q.From), ceilSecond(q.To)
 	out := []store.Rollup{}
 	err := db.view("rollups", func(tx *bbolt.Tx) error {
-		top := tx.Bucket(bucketRollups)
-		each := func(device []byte, b *bbolt.Bucket) error {
-			rows, err := deviceRollups(string(device), b, q.Quantity, from, to)
-			if err != nil {
-				return fmt.Errorf("device %q: %w", device, err)
-			}
-			out = append(out, rows...)
-			return nil
-		}
-		if len(q.Devices) == 0 {
-			return top.ForEachBucket(func(k []byte) error { return each(k, top.Bucket(k)) })
-		}
+		top, states := tx.Bucket(bucketRollups), tx.Bucket(bucketDevices)
 		devices := slices.Clone(q.Devices)
+		if len(devices) == 0 {
+			// Every device with a rollup: closed hours have a bucket,
+			// open ones a state.
+			top.ForEachBucket(func(k []byte) error { devices = append(devices, string(k)); return nil })
+			states.ForEach(func(k, _ []byte) error { devices = append(devices, string(k)); return nil })
+		}
 		slices.Sort(devices)
 		for _, id := range slices.Compact(devices) {
 			if id == "" {
 				continue
 			}
+			var rows []store.Rollup
 			if b := top.Bucket([]byte(id)); b != nil {
-				if err := each([]byte(id), b); err != nil {
-					return err
+				var err error
+				if rows, err = deviceRollups(id, b, q.Quantity, from, to); err != nil {
+					return fmt.Errorf("device %q: %w", id, err)
 				}
 			}
+			if v := states.Get([]byte(id)); v != nil {
+				st, err := decodeDeviceState(v)
+				if err != nil {
+					return fmt.Errorf("device %q: %w", id, err)
+				}
+				rows = withOpen(rows, id, st.open, q.Quantity, from, to)
+			}
+			out = append(out, rows...)
 		}
 		return nil
 	})
@@ -253,8 +259,9 @@ func hourOfKey(k []byte) int64 {
 // max (IEEE 754 bits) and the minutes bitmask, 8 bytes each, big-endian.
 const rollupLen = 5 * 8
 
-func (s rollupSum) encode() []byte {
-	v := make([]byte, 0, rollupLen)
+func (s rollupSum) encode() []byte { return s.appendTo(make([]byte, 0, rollupLen)) }
+
+func (s rollupSum) appendTo(v []byte) []byte {
 	v = binary.BigEndian.AppendUint64(v, s.count)
 	for _, f := range []float64{s.sum, s.min, s.max} {
 		v = binary.BigEndian.AppendUint64(v, math.Float64bits(f))
@@ -291,7 +298,7 @@ func decodeRollup(k, v []byte) (store.Rollup, error) {
 }
 
 // rebuildRollups sums every stored reading and aggregate into the
-// rollups, as Append would have: the migration to schema 4. One device is
+// rollups, as Append would have: the migration from schema 3 or earlier. One device is
 // summed at a time, which bounds the memory it takes.
 func rebuildRollups(tx *bbolt.Tx) error {
 	top := tx.Bucket(bucketRollups)
