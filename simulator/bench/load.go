@@ -257,7 +257,11 @@ func Load(dir string, o LoadOpts, say func(format string, args ...any)) []Row {
 		shape = CityShape
 	}
 	warm, meas, runs := 5*time.Second, 15*time.Second, 3
-	so := SustainedOpts{Shape: shape, Warm: 10 * time.Second, Window: time.Minute, Hot: 200 * time.Millisecond, CPUProfile: o.CPUProfile}
+	// The warm-up is long enough for the store to reach its steady state:
+	// in the first minute or so a device's readings fit in its bucket's
+	// first page, and a commit writes a page a batch fewer than it will.
+	so := SustainedOpts{Shape: shape, Warm: 90 * time.Second, Window: time.Minute, Hot: 200 * time.Millisecond,
+		CPUProfile: o.CPUProfile, Trace: say}
 	if o.Long {
 		so.Window = 5 * time.Minute
 	}
@@ -275,7 +279,7 @@ func Load(dir string, o LoadOpts, say func(format string, args ...any)) []Row {
 		r = Row{Measure: "collector ingest vs null subscriber", Note: err.Error()}
 	}
 	rows = append(rows, r)
-	say("bench: sustained load for %v with alerts…", so.Window)
+	say("bench: sustained load for %v after %v with alerts…", so.Window, so.Warm)
 	rs, err := SustainedLoad(dir, so)
 	if err != nil {
 		say("bench: sustained load: %v", err)

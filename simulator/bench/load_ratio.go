@@ -46,7 +46,7 @@ func CollectorVsNull(dir string, shape LoadShape, warm, meas time.Duration, runs
 		say("bench:   run %d: null subscriber %s readings/s, collector %s", run+1, num(n), num(c))
 	}
 	c, n := median(cols), median(nulls)
-	return Row{Measure: fmt.Sprintf("collector ingest, stored+acked (%s, median of %d)", shape, runs), Value: c, Unit: "readings/s",
+	return Row{Measure: fmt.Sprintf("collector ingest, stored+acked (%s, fresh store, median of %d)", shape, runs), Value: c, Unit: "readings/s",
 		Peer: fmt.Sprintf("null subscriber %s/s", num(n)), Ratio: c / n, Goal: "≥ 0.7", OK: c/n >= 0.7}, nil
 }
 

@@ -20,6 +20,9 @@ type SustainedOpts struct {
 	// Hot is how often a threshold-crossing reading is injected for the
 	// alert-latency rows.
 	Hot time.Duration
+	// Trace, when set, receives a line every 10 s of the window: the
+	// readings acknowledged a second, every backlog and the store's size.
+	Trace func(format string, args ...any)
 	// CPUProfile, when set, is where a CPU profile of the measured window
 	// is written (the whole process: collector, broker and generator, told
 	// apart by package).
@@ -85,6 +88,15 @@ func SustainedLoad(dir string, o SustainedOpts) ([]Row, error) {
 	for end := windowStart.Add(o.Window); time.Now().Before(end); {
 		time.Sleep(time.Second)
 		samples = append(samples, sample())
+		if n := len(samples); o.Trace != nil && (n-1)%10 == 0 {
+			p, c := samples[n-11], samples[n-1]
+			var size int64
+			if fi, err := os.Stat(filepath.Join(dir, "sustained", "load-collector.db")); err == nil {
+				size = fi.Size()
+			}
+			o.Trace("bench:   %s acked %6.0f/s, unacked %d, ingest queue %d, broker in flight %d, generator behind %d, store %d MB",
+				c.at.Format("15:04:05"), float64(c.acked-p.acked)/c.at.Sub(p.at).Seconds(), c.unacked, c.queued, c.inflight, c.behind, size>>20)
+		}
 	}
 	windowEnd := time.Now()
 	cpu := processCPU() - cpu0
@@ -122,7 +134,7 @@ func SustainedLoad(dir string, o SustainedOpts) ([]Row, error) {
 	per := float64(o.Shape.PerBatch)
 	growth := max(unackedSlope, queueSlope*per, inflightSlope*per, behindSlope*per)
 	limit := offered / 100
-	label := fmt.Sprintf("sustained %s readings/s for %v (%s)", num(offered), o.Window.Round(time.Second), o.Shape)
+	label := fmt.Sprintf("sustained %s readings/s for %v after %v (%s)", num(offered), o.Window.Round(time.Second), o.Warm, o.Shape)
 	rows := []Row{
 		{Measure: label + ": stored+acked", Value: rate, Unit: "readings/s", Peer: fmt.Sprintf("offered %s/s", num(offered)),
 			Ratio: rate / offered, Goal: "≥ 0.98", OK: rate/offered >= 0.98,
