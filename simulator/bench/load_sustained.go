@@ -138,8 +138,10 @@ func SustainedLoad(dir string, o SustainedOpts) ([]Row, error) {
 	rows := []Row{
 		{Measure: label + ": stored+acked", Value: rate, Unit: "readings/s", Peer: fmt.Sprintf("offered %s/s", num(offered)),
 			Ratio: rate / offered, Goal: "≥ 0.98", OK: rate/offered >= 0.98,
-			Note: fmt.Sprintf("%.1f commits/s (2 fdatasync each), %.0f readings a commit; process CPU %.2f cores, %.1f µs a reading (broker and generator included)",
+			Note: fmt.Sprintf("%.1f commits/s (2 fdatasync each), %.0f readings a commit; ack latency p50 %v, p99 %v (whole run); "+
+				"process CPU %.2f cores, %.1f µs a reading (broker and generator included)",
 				float64(commits1-commits0)/secs, float64(last.acked-first.acked)/float64(max(commits1-commits0, 1)),
+				g.AckLatency().Quantile(0.5).Round(time.Millisecond), g.AckLatency().Quantile(0.99).Round(time.Millisecond),
 				cpu.Seconds()/windowEnd.Sub(windowStart).Seconds(), float64(cpu.Microseconds())/float64(max(last.acked-first.acked, 1)))},
 		{Measure: label + ": fastest backlog growth", Value: growth, Unit: "readings/s", Peer: fmt.Sprintf("limit %s/s (1%%)", num(limit)),
 			Ratio: growth / limit, Goal: "≤ 1.00", OK: growth <= limit,
