@@ -43,9 +43,10 @@ type Collector struct {
 // MQTT is how the collector reaches the broker.
 type MQTT struct {
 	Broker string `yaml:"broker"` // required; tcp://, ssl://, mqtt:// or mqtts:// with host and port
-	// ClientID defaults to "xiuhua-collector". Collectors sharing a broker
-	// need distinct ids: the broker drops the older of two sessions with
-	// the same id.
+	// ClientID defaults to "xiuhua-collector". The collector also opens a
+	// second connection, "<client_id>-pub", for acks and alert messages.
+	// Collectors sharing a broker need distinct ids: the broker drops the
+	// older of two sessions with the same id.
 	ClientID string `yaml:"client_id"`
 	Username string `yaml:"username"` // optional; required when Password is set
 	Password string `yaml:"password"`
