@@ -33,15 +33,19 @@ func publishUntil(t *testing.T, c mqtt.Client, topic, payload string, got <-chan
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second) // a bound for a loaded machine, not a speed goal
 	for {
-		c.Publish(topic, 1, false, payload)
+		// QoS 0: a publish lost while the broker is down is simply sent
+		// again by this loop. At QoS 1 paho keeps it and re-sends it when
+		// it reconnects, and its resume marks the packet a duplicate while
+		// its writer may be sending it: a data race inside paho 1.5.1
+		// that -race reports.
+		c.Publish(topic, 0, false, payload)
 		select {
 		case m := <-got:
 			if m == payload {
 				return
 			}
-			// An earlier payload again: its copies published while the
-			// subscription was coming back, or re-sent by paho after the
-			// reconnect (QoS 1 is at least once).
+			// An earlier payload again: copies published while the
+			// subscription was coming back.
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
