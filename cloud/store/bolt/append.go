@@ -3,7 +3,9 @@ package bolt
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -18,12 +20,15 @@ import (
 // readings mostly arrive in time order, at the end of its bucket.
 const appendFill = 0.9
 
-// Append stores the batches in one write transaction (one fsync). A batch
-// with an invalid device id, a sequence number 0 or an empty or
+// Append stores the batches durably in one write transaction (one
+// fsync): in the journal, judged against the devices' states in memory
+// (see journal.go), or, when a batch comes from an earlier incarnation
+// (whose duplicates are told by the stored keys) or the journal is off,
+// straight into the indexes after compacting its devices' journal. A
+// batch with an invalid device id, a sequence number 0 or an empty or
 // 0-based condensed range fails the whole call with store.ErrInvalid and
-// nothing is stored. A
-// device's LastSeen becomes arrived unless it is already later, so that a
-// slow concurrent call cannot move it back.
+// nothing is stored. A device's LastSeen becomes arrived unless it is
+// already later, so that a slow concurrent call cannot move it back.
 func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetry.Batch) ([]store.AppendResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("bolt: append: %w", err)
@@ -33,20 +38,75 @@ func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetr
 			return nil, store.Invalid(fmt.Errorf("bolt: append: batch %d: %w", i, err))
 		}
 	}
-	results := make([]store.AppendResult, len(batches))
-	err := db.update("append", func(tx *bbolt.Tx) error {
-		a := appender{
-			devices:    tx.Bucket(bucketDevices),
-			readings:   tx.Bucket(bucketReadings),
-			aggregates: tx.Bucket(bucketAggregates),
-			rollups:    tx.Bucket(bucketRollups),
-			open:       make(map[string]*openDevice),
-			sums:       rollupSums{},
-			// Records whose millisecond is after this are in the future.
-			futureAfter: arrived.Add(db.maxFuture),
+	// Records whose millisecond is after this are in the future.
+	futureAfter := arrived.Add(db.maxFuture)
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if !db.noJournal {
+		results, judged, ok, err := db.judge(batches, arrived, futureAfter)
+		if err != nil {
+			return nil, err
 		}
+		if ok {
+			entries := make([]journalEntry, len(batches))
+			for i, b := range batches {
+				entries[i] = journalEntry{arrived: arrived, futureAfter: futureAfter, batch: b}
+			}
+			if err := db.update("append", func(tx *bbolt.Tx) error { return journal(tx, entries) }); err != nil {
+				return nil, err
+			}
+			db.adopt(judged)
+			for _, b := range batches {
+				db.pending[partOf(b.Device)]++
+			}
+			return results, nil
+		}
+	}
+	return db.appendDirect(batches, arrived, futureAfter)
+}
+
+// judge answers Append from the mirror without writing: ok is false when
+// a batch is of an earlier incarnation, which only the stored keys can
+// judge. The states it changed are returned for adopt.
+func (db *DB) judge(batches []telemetry.Batch, arrived, futureAfter time.Time) (results []store.AppendResult, judged map[string]*openDevice, ok bool, err error) {
+	a := &appender{mirror: db.mirror, open: make(map[string]*openDevice)}
+	results = make([]store.AppendResult, len(batches))
+	for i, b := range batches {
+		res, err := a.batch(b, arrived, futureAfter)
+		if errors.Is(err, errStaleDry) {
+			return nil, nil, false, nil
+		}
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("bolt: append: device %q: %w", b.Device, err)
+		}
+		results[i] = res
+	}
+	return results, a.open, true, nil
+}
+
+// appendDirect writes the batches into the indexes in one transaction,
+// after the journal of their devices' partitions: the order in which
+// every device's batches arrived is the order they are applied in.
+func (db *DB) appendDirect(batches []telemetry.Batch, arrived, futureAfter time.Time) ([]store.AppendResult, error) {
+	results := make([]store.AppendResult, len(batches))
+	var a *appender
+	moved := make(map[byte]int)
+	err := db.update("append", func(tx *bbolt.Tx) error {
+		clear(moved)
+		for _, b := range batches {
+			p := partOf(b.Device)
+			if _, done := moved[p]; done || db.pending[p] == 0 {
+				continue
+			}
+			n, err := db.compactPart(tx, p, math.MaxInt)
+			if err != nil {
+				return err
+			}
+			moved[p] = n
+		}
+		a = db.newAppender(tx)
 		for i, b := range batches {
-			res, err := a.batch(b, arrived)
+			res, err := a.batch(b, arrived, futureAfter)
 			if err != nil {
 				return fmt.Errorf("device %q: %w", b.Device, err)
 			}
@@ -57,7 +117,22 @@ func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetr
 	if err != nil {
 		return nil, err
 	}
+	for p, n := range moved {
+		db.pending[p] -= n
+	}
+	db.adopt(a.open)
 	return results, nil
+}
+
+// adopt makes the states of an Append's devices the mirror's.
+func (db *DB) adopt(open map[string]*openDevice) {
+	for id, d := range open {
+		s := d.state
+		s.open = nil // the mirror judges; rollups are the indexes'
+		// As stored: the microsecond (see deviceState.encode).
+		s.lastSeen = time.UnixMicro(s.lastSeen.UnixMicro()).UTC()
+		db.mirror[id] = &s
+	}
 }
 
 func checkBatch(b telemetry.Batch) error {
@@ -77,15 +152,35 @@ func checkBatch(b telemetry.Batch) error {
 	return nil
 }
 
-// appender holds one Append transaction's devices so that each device's
-// state is read and written once however many batches it has, and the
-// rollups' additions so that each touched hour is.
+// appender applies batches to device states, one transaction's or one
+// judgement's: each device's state is read once however many batches it
+// has, and the rollups' additions are gathered so that each touched hour
+// is written once. A dry appender (no buckets) judges against the mirror:
+// it changes copies of the states and writes nothing.
 type appender struct {
-	devices, readings, aggregates, rollups *bbolt.Bucket
+	devices, readings, aggregates, rollups *bbolt.Bucket // nil when dry
+	mirror                                 map[string]*deviceState
 	open                                   map[string]*openDevice
 	sums                                   rollupSums
-	futureAfter                            time.Time
 }
+
+// errStaleDry is what a dry appender answers for a batch of an earlier
+// incarnation.
+var errStaleDry = errors.New("bolt: a stale batch needs the stored keys")
+
+// newAppender returns an appender writing in tx.
+func (db *DB) newAppender(tx *bbolt.Tx) *appender {
+	return &appender{
+		devices:    tx.Bucket(bucketDevices),
+		readings:   tx.Bucket(bucketReadings),
+		aggregates: tx.Bucket(bucketAggregates),
+		rollups:    tx.Bucket(bucketRollups),
+		open:       make(map[string]*openDevice),
+		sums:       rollupSums{},
+	}
+}
+
+func (a *appender) dry() bool { return a.devices == nil }
 
 type openDevice struct {
 	state      deviceState
@@ -98,6 +193,13 @@ func (a *appender) device(id string) (*openDevice, error) {
 		return d, nil
 	}
 	d := &openDevice{}
+	if a.dry() {
+		if s, ok := a.mirror[id]; ok {
+			d.state = s.clone()
+		}
+		a.open[id] = d
+		return d, nil
+	}
 	if v := a.devices.Get([]byte(id)); v != nil {
 		var err error
 		if d.state, err = decodeDeviceState(v); err != nil {
@@ -114,7 +216,7 @@ func (a *appender) device(id string) (*openDevice, error) {
 	return d, nil
 }
 
-func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResult, error) {
+func (a *appender) batch(b telemetry.Batch, arrived, futureAfter time.Time) (store.AppendResult, error) {
 	var res store.AppendResult
 	d, err := a.device(b.Device)
 	if err != nil {
@@ -125,11 +227,14 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 	}
 	inc := b.Incarnation
 	res.Stale = d.state.incarnate(inc)
+	if res.Stale && a.dry() {
+		return res, errStaleDry
+	}
 	// One buffer holds every record's key and value: bbolt keeps the
 	// values until commit (and copies the keys), and one allocation per
 	// batch rather than per record is much of Append's garbage.
 	var buf []byte
-	if len(b.Records) > 0 {
+	if len(b.Records) > 0 && !a.dry() {
 		size := 0
 		for _, r := range b.Records {
 			size += recordLen(r)
@@ -156,12 +261,19 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 			d.state.received = d.state.received.Add(one)
 		}
 		r.Flags &^= telemetry.FutureTime
-		if r.Time.After(a.futureAfter) {
+		if r.Time.After(futureAfter) {
 			r.Flags |= telemetry.FutureTime
 			d.state.futureTime++
 		}
 		if b.Replay {
 			d.state.replayed++
+		}
+		if res.New == nil { // nil when none is new, as before
+			res.New = make([]telemetry.Record, 0, len(b.Records))
+		}
+		res.New = append(res.New, r)
+		if a.dry() {
+			continue
 		}
 		start := len(buf)
 		var keyEnd int
@@ -171,10 +283,6 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 		if err := d.readings.Put(buf[start:keyEnd:keyEnd], buf[keyEnd:len(buf):len(buf)]); err != nil {
 			return res, err
 		}
-		if res.New == nil { // nil when none is new, as before
-			res.New = make([]telemetry.Record, 0, len(b.Records))
-		}
-		res.New = append(res.New, r)
 		a.sums.record(b.Device, r)
 	}
 	for _, c := range b.Condensed {
@@ -197,6 +305,9 @@ func (a *appender) batch(b telemetry.Batch, arrived time.Time) (store.AppendResu
 		}
 		d.state.condensed += fresh
 		res.Condensed += fresh
+		if a.dry() {
+			continue
+		}
 		if err := a.putAggregates(b.Device, d, c, inc); err != nil {
 			return res, err
 		}

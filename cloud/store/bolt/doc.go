@@ -9,6 +9,22 @@
 // condensed block's sequence numbers join the same received set, so a
 // re-sent block is a duplicate too.
 //
+// Append writes each batch to the journal (schema 6), one value at the
+// end of one of 256 append-only partitions, and judges it against every
+// device's state, which the store keeps in memory (the mirror): the
+// answer is the one a direct write would give, from a tenth of a page
+// written a batch instead of four or five. A compactor moves each
+// partition's batches into the indexes below every minute (Opts.CompactEvery),
+// with the code a direct write runs, in one transaction a partition, so
+// that a device's several batches share its pages; reads of readings,
+// aggregates and rollups first compact the partitions they read, and
+// Devices answers from the mirror. Open rebuilds the mirror by replaying
+// the journal over the stored states, so a power cut loses nothing a
+// committed Append wrote. A batch of an earlier incarnation, whose
+// duplicates only the stored keys tell, is written directly after its
+// devices' partitions are compacted in the same transaction; so is every
+// batch with Opts.NoJournal. See journal.go for why.
+//
 // The received set is the current incarnation's (telemetry.Batch.Incarnation,
 // the device's outbox file). A batch of an incarnation the device has not
 // had starts a new one: the set restarts empty, its count moves to
@@ -35,7 +51,7 @@
 // documents too, with an index of the pending ones in Due's order, so
 // that Due reads the head of the index rather than every message.
 //
-// # File layout (schema version 5)
+// # File layout (schema version 6)
 //
 //	meta/                      bucket
 //	  "schema"                 uint32, big-endian: the schema version
@@ -56,6 +72,9 @@
 //	  <channel> 0x00 <key>     store.Notification as JSON
 //	notify_due/                bucket (schema 4): the pending notifications
 //	  <next attempt><created><channel> 0x00 <key>  empty value
+//	journal/                   bucket of buckets (schema 6)
+//	  <partition>/             one byte: FNV-1a (32 bit) of the device id mod 256
+//	    <n>                    big-endian uint64, the bucket's sequence: a journal entry
 //
 // A reading key is 16 bytes: the reading's Unix milliseconds as a
 // big-endian uint64 with the sign bit flipped (so that times before 1970
@@ -95,6 +114,20 @@
 // (big-endian uint64, sign bit flipped) and nanoseconds (big-endian
 // uint32), then its notifications key; Settle moves or deletes it.
 //
+// A journal entry is a batch as Append was given it, with what Append
+// judged it by: the arrival time and the time after which records are in
+// the future, as Unix nanoseconds (big-endian int64 each); the device id
+// (uvarint length and bytes); the incarnation (big-endian uint64, 0 when
+// none); a flags byte (bit 0: Replay); the number of records (uvarint) and
+// each record as its length (uvarint), its reading key without an
+// incarnation and its record value; the number of condensed blocks
+// (uvarint) and for each its first and last sequence numbers and number of
+// aggregates (uvarint each) and each aggregate as its length (uvarint),
+// its aggregate key without an incarnation and its aggregate value. A
+// device's entries are all in one partition, in the order Append wrote
+// them; a compaction moves a partition's oldest entries and deletes them
+// in the same transaction (the whole partition bucket when it moved all).
+//
 // A device state is last_seen as Unix microseconds (8 bytes, big-endian,
 // two's complement), the duplicate count (uvarint), then the received set:
 // the number of ranges (uvarint) and, for each range, First minus the
@@ -115,6 +148,11 @@
 // telemetry.Ranges.Add.
 //
 // # Versions
+//
+// Schema 6 added the journal bucket and changed no encoding: Open adds
+// the bucket to a schema 5 file. The version was bumped so that a schema
+// 5 build, which would not see the journal's batches, refuses the file;
+// to go back, Compact and then set the version to 5 and drop the bucket.
 //
 // Schema 5 added the open rollup hours at the end of device states and
 // changed nothing else: a schema 4 file is schema 5 as it is (its states

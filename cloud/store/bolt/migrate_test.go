@@ -232,7 +232,10 @@ func downgrade(t *testing.T, path string, alter func(*bbolt.Tx) error) {
 	}
 	defer raw.Close()
 	err = raw.Update(func(tx *bbolt.Tx) error {
-		for _, name := range []string{"rollups", "notifications", "notify_due"} {
+		if k, _ := tx.Bucket([]byte("journal")).Cursor().First(); k != nil {
+			t.Fatal("downgrade: the journal holds batches; compact first")
+		}
+		for _, name := range []string{"rollups", "notifications", "notify_due", "journal"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
 			}
@@ -293,6 +296,10 @@ func fillSchema3(t *testing.T, db *bolt.DB) {
 		if _, err := db.Append(context.Background(), at.Add(time.Hour), bs...); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A schema 3 file has no journal: everything in the indexes.
+	if err := db.Compact(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -367,7 +374,7 @@ func TestMigrateSchema3Corrupt(t *testing.T) {
 		k, _ := b.Cursor().First()
 		return b.Put(k, []byte{0, 1, 2})
 	})
-	if db, err := bolt.Open(path, nil); err == nil || !errors.Is(err, bolt.ErrCorrupt) || !strings.Contains(err.Error(), "schema version 3 to 5") {
+	if db, err := bolt.Open(path, nil); err == nil || !errors.Is(err, bolt.ErrCorrupt) || !strings.Contains(err.Error(), "schema version 3 to 6") {
 		if err == nil {
 			db.Close()
 		}
@@ -387,4 +394,59 @@ func TestMigrateSchema3Corrupt(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestMigrateSchema5 checks that a schema 5 file (no journal) opens as
+// schema 6 with its data, and takes and replays journaled batches.
+func TestMigrateSchema5(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	db, err := bolt.Open(path, &bolt.Opts{NoJournal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	rec := func(seq uint64) telemetry.Record {
+		return telemetry.Record{Seq: seq, Reading: telemetry.Reading{Sensor: "level", Quantity: telemetry.WaterLevel,
+			Value: float64(seq), Time: at.Add(time.Duration(seq) * time.Second)}}
+	}
+	if _, err := db.Append(ctx, at, telemetry.Batch{Device: "gauge", Incarnation: 9, Records: []telemetry.Record{rec(1), rec(2)}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(tx *bbolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("journal")); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, 5))
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if db, err = bolt.Open(path, nil); err != nil {
+		t.Fatalf("Open of a schema 5 file: %v", err)
+	}
+	res, err := db.Append(ctx, at, telemetry.Batch{Device: "gauge", Incarnation: 9, Records: []telemetry.Record{rec(2), rec(3)}})
+	if err != nil || res[0].Duplicates != 1 || len(res[0].New) != 1 {
+		t.Fatalf("Append after the migration = %+v, %v; want seq 2 a duplicate and 3 new", res, err)
+	}
+	db.Close() // seq 3 is in the journal only
+	if db, err = bolt.Open(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	devs, err := db.Devices(ctx)
+	if err != nil || len(devs) != 1 || devs[0].SeqHigh != 3 || devs[0].Received != 3 || devs[0].Duplicates != 1 {
+		t.Fatalf("Devices after reopening = %+v, %v; want seq 1-3 received, one duplicate", devs, err)
+	}
+	got, err := db.Readings(ctx, store.ReadingQuery{Device: "gauge", From: at, To: at.Add(time.Hour)})
+	if err != nil || !reflect.DeepEqual(got, []telemetry.Record{rec(1), rec(2), rec(3)}) {
+		t.Fatalf("Readings = %+v, %v", got, err)
+	}
 }

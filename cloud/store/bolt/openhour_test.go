@@ -17,6 +17,9 @@ import (
 // the state's open hours, each as "sensor/quantity@HH count sum".
 func where(t *testing.T, db *DB, device string) (bucket, open []string) {
 	t.Helper()
+	if err := db.settle(device); err != nil {
+		t.Fatal(err)
+	}
 	err := db.bdb.View(func(tx *bbolt.Tx) error {
 		if b := tx.Bucket(bucketRollups).Bucket([]byte(device)); b != nil {
 			err := b.ForEach(func(k, v []byte) error {
@@ -157,8 +160,8 @@ func TestOpenHourBesideBucketHour(t *testing.T) {
 	}
 	defer db.Close()
 	db.bdb.View(func(tx *bbolt.Tx) error {
-		if v := tx.Bucket(bucketMeta).Get(keySchema); string(v) != string([]byte{0, 0, 0, 5}) {
-			t.Errorf("schema after Open = %x, want 5", v)
+		if v := tx.Bucket(bucketMeta).Get(keySchema); string(v) != string([]byte{0, 0, 0, SchemaVersion}) {
+			t.Errorf("schema after Open = %x, want %d", v, SchemaVersion)
 		}
 		return nil
 	})

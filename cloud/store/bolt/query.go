@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"go.etcd.io/bbolt"
 
@@ -11,44 +13,41 @@ import (
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// Devices lists every device that has sent a batch, sorted by id.
+// Devices lists every device that has sent a batch, sorted by id, from
+// the states in memory (see journal.go).
 func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("bolt: list devices: %w", err)
 	}
-	var out []store.Device
-	err := db.view("list devices", func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketDevices).ForEach(func(k, v []byte) error {
-			s, err := decodeDeviceState(v)
-			if err != nil {
-				return fmt.Errorf("device %q: %w", k, err)
-			}
-			high := s.received.Max()
-			missing := s.received.Gaps(high)
-			if missing == nil {
-				missing = telemetry.Ranges{}
-			}
-			out = append(out, store.Device{
-				ID:               string(k),
-				LastSeen:         s.lastSeen,
-				SeqHigh:          high,
-				Missing:          missing,
-				Received:         s.received.Count(),
-				Duplicates:       s.duplicates,
-				Condensed:        s.condensed,
-				Replayed:         s.replayed,
-				FutureTime:       s.futureTime,
-				Incarnation:      s.incarnation,
-				Incarnations:     s.incarnations,
-				PreviousReceived: s.previousReceived,
-				StaleIncarnation: s.stale,
-			})
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
+	if db.closed.Load() {
+		return nil, fmt.Errorf("bolt: list devices: %w", store.ErrClosed)
 	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	var out []store.Device // nil when there is none, as before
+	for id, s := range db.mirror {
+		high := s.received.Max()
+		missing := s.received.Gaps(high)
+		if missing == nil {
+			missing = telemetry.Ranges{}
+		}
+		out = append(out, store.Device{
+			ID:               id,
+			LastSeen:         s.lastSeen,
+			SeqHigh:          high,
+			Missing:          missing,
+			Received:         s.received.Count(),
+			Duplicates:       s.duplicates,
+			Condensed:        s.condensed,
+			Replayed:         s.replayed,
+			FutureTime:       s.futureTime,
+			Incarnation:      s.incarnation,
+			Incarnations:     s.incarnations,
+			PreviousReceived: s.previousReceived,
+			StaleIncarnation: s.stale,
+		})
+	}
+	slices.SortFunc(out, func(a, b store.Device) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -117,6 +116,9 @@ func (db *DB) scan(ctx context.Context, op string, top []byte, q store.ReadingQu
 		return nil
 	}
 	lo, hi := lowKey(nil, from), lowKey(nil, to)
+	if err := db.settle(q.Device); err != nil {
+		return err
+	}
 	return db.view(op, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(top).Bucket([]byte(q.Device))
 		if b == nil {

@@ -29,6 +29,9 @@ func (db *DB) Rollups(ctx context.Context, q store.RollupQuery) ([]store.Rollup,
 	// Hours are whole seconds: hour ≥ From exactly when hour ≥ ceil(From).
 	from, to := ceilSecond(q.From), ceilSecond(q.To)
 	out := []store.Rollup{}
+	if err := db.settle(q.Devices...); err != nil {
+		return nil, fmt.Errorf("bolt: rollups: %w", err)
+	}
 	err := db.view("rollups", func(tx *bbolt.Tx) error {
 		top, states := tx.Bucket(bucketRollups), tx.Bucket(bucketDevices)
 		devices := slices.Clone(q.Devices)

@@ -1,0 +1,87 @@
+package bolt
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/xiuhua/xiuhua/telemetry"
+)
+
+func sampleEntry() journalEntry {
+	at := time.Date(2026, 7, 1, 8, 30, 0, 0, time.UTC)
+	return journalEntry{
+		arrived:     at.Add(1234 * time.Nanosecond),
+		futureAfter: at.Add(5*time.Minute + 1234*time.Nanosecond),
+		batch: telemetry.Batch{Device: "river-07", Incarnation: 0xfeedface, Replay: true,
+			Records: []telemetry.Record{
+				{Seq: 41, Reading: telemetry.Reading{Sensor: "level", Quantity: telemetry.WaterLevel, Value: 3.25, Time: at.Add(-time.Minute), Quality: telemetry.Good}},
+				{Seq: 42, Reading: telemetry.Reading{Sensor: "level", Quantity: telemetry.WaterLevel, Value: -1, Time: time.Date(1969, 12, 31, 23, 59, 59, 999_000_000, time.UTC),
+					Quality: telemetry.Suspect, Flags: telemetry.ClockUnsynced}},
+			},
+			Condensed: []telemetry.Condensed{{Range: telemetry.Range{First: 43, Last: 50}, Aggregates: []telemetry.Aggregate{
+				{Sensor: "level", Quantity: telemetry.WaterLevel, Minute: at.Truncate(time.Minute), Count: 8, Min: 1, Max: 2, Mean: 1.5},
+				{Sensor: "rain", Quantity: "rain_mm", Minute: at.Truncate(time.Minute), Count: 0},
+			}}, {Range: telemetry.Range{First: 51, Last: 51}}},
+		},
+	}
+}
+
+func TestJournalEntryRoundTrip(t *testing.T) {
+	e := sampleEntry()
+	got, err := decodeEntry(appendEntry(nil, e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.arrived.Equal(e.arrived) || !got.futureAfter.Equal(e.futureAfter) {
+		t.Fatalf("times %v, %v; want %v, %v", got.arrived, got.futureAfter, e.arrived, e.futureAfter)
+	}
+	// Times come back in UTC to the millisecond, as the indexes keep them.
+	want := e.batch
+	for i := range want.Records {
+		want.Records[i].Time = time.UnixMilli(want.Records[i].Time.UnixMilli()).UTC()
+	}
+	if !reflect.DeepEqual(got.batch, want) {
+		t.Fatalf("batch\n got %+v\nwant %+v", got.batch, want)
+	}
+	// An empty batch (Append takes one) round-trips too.
+	empty := journalEntry{arrived: e.arrived, futureAfter: e.futureAfter, batch: telemetry.Batch{Device: "d"}}
+	if got, err := decodeEntry(appendEntry(nil, empty)); err != nil || !reflect.DeepEqual(got.batch, empty.batch) {
+		t.Fatalf("empty batch: %+v, %v", got.batch, err)
+	}
+}
+
+func TestJournalEntryCorrupt(t *testing.T) {
+	enc := appendEntry(nil, sampleEntry())
+	for n := range len(enc) {
+		if _, err := decodeEntry(enc[:n]); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("entry cut to %d of %d bytes: %v, want ErrCorrupt", n, len(enc), err)
+		}
+	}
+	if _, err := decodeEntry(append(enc, 0)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("entry with a byte more: %v, want ErrCorrupt", err)
+	}
+}
+
+// FuzzDecodeEntry checks that no bytes make decodeEntry panic, and that
+// what it accepts encodes back to bytes it decodes the same.
+func FuzzDecodeEntry(f *testing.F) {
+	f.Add(appendEntry(nil, sampleEntry()))
+	f.Add(appendEntry(nil, journalEntry{batch: telemetry.Batch{Device: "d"}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := decodeEntry(b)
+		if err != nil {
+			return
+		}
+		again := appendEntry(nil, e)
+		e2, err := decodeEntry(again)
+		if err != nil {
+			t.Fatalf("re-encoded entry does not decode: %v", err)
+		}
+		if !bytes.Equal(appendEntry(nil, e2), again) {
+			t.Fatal("entry does not round-trip")
+		}
+	})
+}
