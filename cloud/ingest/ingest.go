@@ -167,6 +167,7 @@ func (in *Ingest) append(ctx context.Context, arrived time.Time, batches []telem
 	for attempt := 1; ; attempt++ {
 		results, err := in.st.Append(ctx, arrived, batches...)
 		if err == nil {
+			in.commits.Add(1)
 			return results, nil
 		}
 		err = fmt.Errorf("ingest: store %d batches: %w", len(batches), err)

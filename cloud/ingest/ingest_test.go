@@ -252,6 +252,9 @@ func TestRun(t *testing.T) {
 			if !reflect.DeepEqual(st.calls, tt.appends) {
 				t.Errorf("Append calls carried %v batches, want %v", st.calls, tt.appends)
 			}
+			if got := in.Commits(); got != uint64(len(tt.appends)) {
+				t.Errorf("Commits = %d, want %d", got, len(tt.appends))
+			}
 			devs, err := db.Devices(context.Background())
 			if err != nil {
 				t.Fatal(err)
