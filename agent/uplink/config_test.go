@@ -5,54 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/xiuhua/xiuhua/internal/mosquitto"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
-
-// privateMosquitto runs a Mosquitto of the test's own on addr, so that the
-// test can cut its power. It returns the function that does.
-func privateMosquitto(t *testing.T, addr string) (kill func()) {
-	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		t.Fatalf("mosquitto is not installed (.ci/run installs it): %v", err)
-	}
-	_, port, _ := net.SplitHostPort(addr)
-	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
-	os.WriteFile(conf, []byte("listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\n"), 0o600)
-	cmd := exec.Command(bin, "-c", conf)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	var once sync.Once
-	kill = func() {
-		once.Do(func() {
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-		})
-	}
-	t.Cleanup(kill)
-	waitFor(t, "mosquitto listening", func() bool {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-	return kill
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -94,7 +55,8 @@ func TestConfigTopic(t *testing.T) {
 		t.Errorf("PublishConfigStatus before connecting: %v, want ErrNotConnected", err)
 	}
 
-	kill := privateMosquitto(t, addr)
+	// A broker of the test's own, so that the test can cut its power.
+	broker := mosquitto.StartTest(t, mosquitto.Opts{Addr: addr})
 	engineer := mqtt.NewClient(mqtt.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("engineer").
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond))
 	if tok := engineer.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
@@ -148,12 +110,16 @@ func TestConfigTopic(t *testing.T) {
 
 	// The broker loses power and comes back empty: the uplink's config
 	// subscription must be made again.
-	kill()
+	if err := broker.Kill(); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "disconnected", func() bool { return !u.Stats().Connected })
 	if err := u.PublishConfigStatus(ctx, st); !errors.Is(err, ErrNotConnected) {
 		t.Errorf("PublishConfigStatus while the broker is down: %v, want ErrNotConnected", err)
 	}
-	privateMosquitto(t, addr)
+	if err := broker.Start(); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "connected again", func() bool { return u.Stats().Connected && engineer.IsConnectionOpen() })
 	flash("config three")
 	if p := got(); p != "config three" {

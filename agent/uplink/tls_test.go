@@ -1,7 +1,6 @@
 package uplink
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -14,17 +13,15 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/xiuhua/xiuhua/configs"
+	"github.com/xiuhua/xiuhua/internal/mosquitto"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -44,8 +41,8 @@ func TestTLSThroughMosquitto(t *testing.T) {
 	devCert, devKey := ca.issue(t, dev, false)
 	writeFile(t, dir, "dev.pem", devCert)
 	writeFile(t, dir, "dev.key", devKey)
-	addr := startTLSMosquitto(t, dir)
-	broker := "ssl://" + addr
+	broker := mosquitto.StartTest(t, mosquitto.Opts{Dir: dir, TLS: &mosquitto.TLS{CAFile: filepath.Join(dir, "ca.pem"),
+		CertFile: filepath.Join(dir, "server.pem"), KeyFile: filepath.Join(dir, "server.key"), RequireCertificate: true}}).URL()
 
 	// A subscriber with the device's own credentials sees what arrives.
 	got := make(chan telemetry.Batch, 16)
@@ -154,71 +151,6 @@ uplink: {broker: "ssl://h:8883", tls: {ca_file: %s, cert_file: dev.pem, key_file
 		t.Fatal(err)
 	}
 	return c
-}
-
-// startTLSMosquitto starts a Mosquitto on a free port of 127.0.0.1 with a
-// TLS listener that requires client certificates from the CA in dir, and
-// stops it when the test ends.
-func startTLSMosquitto(t *testing.T, dir string) string {
-	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		t.Fatalf("mosquitto is not installed (.ci/run installs it): %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	// Run as root, Mosquitto drops to the mosquitto user, which cannot
-	// read the test's private directory: keep it as whoever runs the test.
-	me, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := fmt.Sprintf("user %s\nlistener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n"+
-		"cafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\n",
-		me.Username, port, filepath.Join(dir, "ca.pem"), filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key"))
-	writeFile(t, dir, "mosquitto.conf", []byte(conf))
-	var out bytes.Buffer
-	var mu sync.Mutex
-	cmd := exec.Command(bin, "-c", filepath.Join(dir, "mosquitto.conf"))
-	w := lockedWriter{&mu, &out}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Fatalf("mosquitto not listening on %s: %v\n%s", addr, err, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 type testCA struct {

@@ -13,9 +13,7 @@ import (
 // Office A escalates to B after 15 minutes, B to C after 10, C to nobody.
 func TestEscalation(t *testing.T) {
 	e := newEnv(t)
-	e.apply(opened("dust", t1, 80.126))
-	id := idOf("dust", t1)
-	e.out.take()
+	id := e.openDust()
 	after := func(d time.Duration) time.Time { return raised.Add(d) }
 
 	e.tick(after(14*time.Minute + 59*time.Second))
@@ -181,9 +179,7 @@ func TestRetrospectiveNotEscalated(t *testing.T) {
 // Escalation fails whole: the alert is escalated on the next Tick.
 func TestEscalationQueueError(t *testing.T) {
 	e := newEnv(t)
-	e.apply(opened("dust", t1, 80.126))
-	id := idOf("dust", t1)
-	e.out.take()
+	id := e.openDust()
 	errQueue := errors.New("outbox full")
 	e.out.fail(errQueue)
 	e.clock.set(raised.Add(15 * time.Minute))

@@ -240,6 +240,36 @@ func (e *env) alert(id string) store.Alert {
 	return a
 }
 
+// openDust applies dust's Opened for site-7's sensor dust at t1, takes the
+// message it queued and returns the alert's id.
+func (e *env) openDust() string {
+	e.t.Helper()
+	e.apply(opened("dust", t1, 80.126))
+	e.out.take()
+	return idOf("dust", t1)
+}
+
+// act runs an operator's action (e.m.Ack, e.m.Resolve) on id for by, and
+// requires it to succeed and return want, which must then be the only
+// alert stored, with msgs the only messages queued.
+func (e *env) act(what string, action func(context.Context, string, string) (store.Alert, error), id, by string, want store.Alert, msgs ...notify.Message) {
+	e.t.Helper()
+	got, err := action(context.Background(), id, by)
+	if err != nil {
+		e.t.Fatalf("%s: %v", what, err)
+	}
+	same(e.t, what, got, want)
+	e.holds("after "+what, want, msgs...)
+}
+
+// holds checks that want is the only alert stored and msgs the only
+// messages queued since the last check.
+func (e *env) holds(when string, want store.Alert, msgs ...notify.Message) {
+	e.t.Helper()
+	same(e.t, "stored "+when, e.stored(), []store.Alert{want})
+	e.sent(msgs...)
+}
+
 // noAlert checks that no alert id is stored.
 func (e *env) noAlert(id string) {
 	e.t.Helper()

@@ -16,8 +16,7 @@ import (
 // every office it was escalated to.
 func TestAutoResolve(t *testing.T) {
 	e := newEnv(t)
-	e.apply(opened("dust", t1, 80.126))
-	id := idOf("dust", t1)
+	id := e.openDust()
 	e.tick(raised.Add(15 * time.Minute)) // escalated to B
 	e.out.take()
 
@@ -30,8 +29,7 @@ func TestAutoResolve(t *testing.T) {
 	want.State, want.Resolved, want.ResolvedBy = store.Resolved, ptr(time.Date(2026, 7, 14, 10, 20, 0, 250_000_000, time.UTC)), "auto"
 	want.Value = 55.5
 	want.Message = "PM2.5 hourly mean: site-7/dust pm2_5 mean over 1h is back to 55.5 ug/m3 (clears at 60)"
-	same(t, "stored", e.stored(), []store.Alert{want})
-	e.sent(
+	e.holds("after Cleared", want,
 		msg(id+":alert.resolved:A", "alert.resolved", want, "A", ""),
 		msg(id+":alert.resolved:B", "alert.resolved", want, "B", ""),
 	)
@@ -41,8 +39,7 @@ func TestAutoResolve(t *testing.T) {
 
 	// Cleared again, or for a stream with no alert: nothing.
 	e.apply(cleared("dust", t2.Add(time.Minute), 40), cleared("dust-2", t2, 40))
-	same(t, "stored after more Cleared", e.stored(), []store.Alert{want})
-	e.sent()
+	e.holds("after more Cleared", want)
 
 	// The stream opening again raises a new alert.
 	t3 := t2.Add(10 * time.Minute)
@@ -55,42 +52,26 @@ func TestAutoResolve(t *testing.T) {
 // resolve the stream's live alert.
 func TestRetrospectiveClearedLeavesLiveAlert(t *testing.T) {
 	e := newEnv(t)
-	e.apply(opened("dust", t1, 80.126))
-	e.out.take()
+	e.openDust()
 	e.apply(retro(opened("dust", t1.Add(-3*time.Hour), 90)), retro(cleared("dust", t1.Add(-2*time.Hour), 40)))
-	same(t, "stored", e.stored(), []store.Alert{wantOpen()})
-	e.sent()
+	e.holds("after a retrospective Cleared", wantOpen())
 }
 
 func TestAck(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.apply(opened("dust", t1, 80.126))
-	id := idOf("dust", t1)
-	e.out.take()
+	id := e.openDust()
 
 	ackAt := raised.Add(7 * time.Minute)
 	e.clock.set(ackAt)
-	got, err := e.m.Ack(ctx, id, "Wang Fang")
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := wantOpen()
 	want.State, want.AckedAt, want.AckedBy = store.Acknowledged, ptr(ackAt), "Wang Fang"
-	same(t, "Ack", got, want)
-	same(t, "stored", e.stored(), []store.Alert{want})
+	e.act("Ack", e.m.Ack, id, "Wang Fang", want, msg(id+":alert.acknowledged:A", "alert.acknowledged", want, "A", ""))
 	same(t, "Active", e.m.Active(), []store.Alert{want})
-	e.sent(msg(id+":alert.acknowledged:A", "alert.acknowledged", want, "A", ""))
 
 	// Twice: not an error, no message, the first acknowledgement stands.
 	e.clock.set(ackAt.Add(time.Minute))
-	got, err = e.m.Ack(ctx, id, "Li Wei")
-	if err != nil {
-		t.Fatalf("second Ack: %v", err)
-	}
-	same(t, "second Ack", got, want)
-	same(t, "stored after the second Ack", e.stored(), []store.Alert{want})
-	e.sent()
+	e.act("second Ack", e.m.Ack, id, "Li Wei", want)
 
 	// An acknowledged alert still resolves when its rule clears.
 	t2 := t1.Add(time.Hour)
@@ -101,13 +82,12 @@ func TestAck(t *testing.T) {
 	e.sent(msg(id+":alert.resolved:A", "alert.resolved", resolved, "A", ""))
 
 	// Resolved: ErrResolved, and nothing changes.
-	got, err = e.m.Ack(ctx, id, "Li Wei")
+	got, err := e.m.Ack(ctx, id, "Li Wei")
 	if !errors.Is(err, alert.ErrResolved) {
 		t.Fatalf("Ack of a resolved alert = %v, want ErrResolved", err)
 	}
 	same(t, "Ack of a resolved alert", got, resolved)
-	same(t, "stored after Ack of a resolved alert", e.stored(), []store.Alert{resolved})
-	e.sent()
+	e.holds("after Ack of a resolved alert", resolved)
 
 	if _, err := e.m.Ack(ctx, "0123456789abcdef0123", "Li Wei"); !errors.Is(err, store.ErrNotFound) || !errors.Is(err, alert.ErrNotFound) {
 		t.Fatalf("Ack of an unknown alert = %v, want store.ErrNotFound", err)
@@ -118,8 +98,7 @@ func TestAck(t *testing.T) {
 // An escalated alert's acknowledgement is told to every office it reached.
 func TestAckEscalated(t *testing.T) {
 	e := newEnv(t)
-	e.apply(opened("dust", t1, 80.126))
-	id := idOf("dust", t1)
+	id := e.openDust()
 	e.tick(raised.Add(15 * time.Minute))
 	e.out.take()
 	a, err := e.m.Ack(context.Background(), id, "Li Wei")
@@ -133,43 +112,27 @@ func TestAckEscalated(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	ctx := context.Background()
 	e := newEnv(t)
-	e.apply(opened("dust", t1, 80.126))
-	id := idOf("dust", t1)
-	e.out.take()
+	id := e.openDust()
 
 	at := raised.Add(20 * time.Minute)
 	e.clock.set(at)
-	got, err := e.m.Resolve(ctx, id, "Li Wei")
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := wantOpen()
 	want.State, want.Resolved, want.ResolvedBy = store.Resolved, ptr(at), "Li Wei"
-	same(t, "Resolve", got, want)
-	same(t, "stored", e.stored(), []store.Alert{want})
-	e.sent(msg(id+":alert.resolved:A", "alert.resolved", want, "A", "resolved by Li Wei"))
+	e.act("Resolve", e.m.Resolve, id, "Li Wei", want, msg(id+":alert.resolved:A", "alert.resolved", want, "A", "resolved by Li Wei"))
 	if n := len(e.m.Active()); n != 0 {
 		t.Errorf("%d alerts active after Resolve, want 0", n)
 	}
 
 	// Twice: a no-op.
 	e.clock.set(at.Add(time.Minute))
-	got, err = e.m.Resolve(ctx, id, "Wang Fang")
-	if err != nil {
-		t.Fatalf("second Resolve: %v", err)
-	}
-	same(t, "second Resolve", got, want)
-	same(t, "stored after the second Resolve", e.stored(), []store.Alert{want})
-	e.sent()
+	e.act("second Resolve", e.m.Resolve, id, "Wang Fang", want)
 
 	// The rule clearing afterwards changes nothing.
 	e.apply(cleared("dust", t1.Add(time.Hour), 50))
-	same(t, "stored after Cleared", e.stored(), []store.Alert{want})
-	e.sent()
+	e.holds("after Cleared", want)
 
-	if _, err := e.m.Resolve(ctx, "0123456789abcdef0123", "Li Wei"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.m.Resolve(context.Background(), "0123456789abcdef0123", "Li Wei"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Resolve of an unknown alert = %v, want store.ErrNotFound", err)
 	}
 }
@@ -179,9 +142,7 @@ func TestResolve(t *testing.T) {
 func TestLifecycleQueueError(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.apply(opened("dust", t1, 80.126))
-	id := idOf("dust", t1)
-	e.out.take()
+	id := e.openDust()
 	errQueue := errors.New("outbox full")
 	e.out.fail(errQueue)
 

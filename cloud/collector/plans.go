@@ -27,10 +27,10 @@ func RulesFromPlans(plans []*configs.Plan) []rules.Rule {
 			from, to := p.Span(r.EffectiveFrom, r.EffectiveTo)
 			limit, below := r.Limit()
 			rr := rules.Rule{
-				Plan: p.ID, ID: r.ID, Title: r.Title, Kind: rules.Kind(r.Kind), Quantity: r.Quantity,
+				Plan: p.ID, ID: r.ID, Title: r.Title, Kind: r.Kind, Quantity: r.Quantity,
 				Category: r.Category, Office: r.Office, Severity: string(r.Severity), From: from, To: to,
 				Below: below, Limit: limit, For: r.For.D(), ClearFor: r.ClearFor.D(),
-				Window: r.Window.D(), Period: r.Period.D, Aggregate: rules.Aggregate(r.Aggregate),
+				Window: r.Window.D(), Period: r.Period.D, Aggregate: r.Aggregate,
 				MinSamples: r.MinSamples, Allowed: r.AllowedPerDay, Per: r.Per.D(),
 				After: r.After.D(), Tolerance: r.Tolerance,
 			}

@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -115,18 +116,101 @@ func (r *recorder) observe(_ context.Context, device string, recs []telemetry.Re
 	return nil
 }
 
-// countingStore records how many batches each Append call carried.
-type countingStore struct {
+// fakeStore stands in front of a real store (Appender; nil when no call
+// reaches one) and records how many batches each Append call carried. A
+// call fails instead of reaching the real store
+//   - while fails is not 0 (a positive fails counts down with each
+//     failure; a negative one fails every call): with err or, with block,
+//     by waiting for its context like a commit in flight when the
+//     collector stops; acksAtFail notes how many acks rec (when set) had
+//     seen by each failure;
+//   - when it carries a batch of device refuse: refused as invalid.
+//
+// entered, when not nil, is told of each failure without waiting.
+type fakeStore struct {
 	ingest.Appender
-	mu    sync.Mutex
-	calls []int
+	rec     *recorder
+	err     error
+	block   bool
+	refuse  string
+	entered chan struct{}
+
+	mu         sync.Mutex
+	fails      int
+	calls      []int
+	acksAtFail []int
 }
 
-func (c *countingStore) Append(ctx context.Context, at time.Time, bs ...telemetry.Batch) ([]store.AppendResult, error) {
-	c.mu.Lock()
-	c.calls = append(c.calls, len(bs))
-	c.mu.Unlock()
-	return c.Appender.Append(ctx, at, bs...)
+func (f *fakeStore) Append(ctx context.Context, at time.Time, bs ...telemetry.Batch) ([]store.AppendResult, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, len(bs))
+	fail := f.fails != 0
+	if f.fails > 0 {
+		f.fails--
+	}
+	if fail && f.rec != nil {
+		f.rec.mu.Lock()
+		f.acksAtFail = append(f.acksAtFail, len(f.rec.acks))
+		f.rec.mu.Unlock()
+	}
+	f.mu.Unlock()
+	if fail {
+		select {
+		case f.entered <- struct{}{}:
+		default:
+		}
+		if f.block {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return nil, f.err
+	}
+	for i, b := range bs {
+		if f.refuse != "" && b.Device == f.refuse {
+			return nil, store.Invalid(fmt.Errorf("postgres: append: batch %d: value out of range (SQLSTATE 22003)", i))
+		}
+	}
+	return f.Appender.Append(ctx, at, bs...)
+}
+
+// run starts in.Run(ctx) and returns the channel of its result.
+func run(ctx context.Context, in *ingest.Ingest) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	return done
+}
+
+// result waits up to 5 s for Run's result on done; after names what
+// should have ended Run.
+func result(t *testing.T, done <-chan error, after string) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatalf("Run did not return within 5s of %s", after)
+		return nil
+	}
+}
+
+// cancelWhileStoring queues one batch, runs in until st fails (or blocks)
+// on it, then cancels: stopping then is not a failure, so Run must return
+// nil, and nothing is acknowledged, so the devices send again.
+func cancelWhileStoring(t *testing.T, in *ingest.Ingest, st *fakeStore, rec *recorder, what string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	in.Handle(ctx, up(t, "site-7", 1))
+	done := run(ctx, in)
+	<-st.entered
+	cancel()
+	if err := result(t, done, "cancel "+what); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.acks) != 0 {
+		t.Fatalf("acks %v after cancel %s, want none", rec.acks, what)
+	}
 }
 
 // drain queues msgs before Run starts (so that they are all waiting
@@ -140,8 +224,7 @@ func drain(t *testing.T, in *ingest.Ingest, handled *int, msgs []ingest.Message)
 		in.Handle(ctx, m)
 	}
 	*handled += len(msgs)
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
+	done := run(ctx, in)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		s := in.Stats()
@@ -161,12 +244,7 @@ func drain(t *testing.T, in *ingest.Ingest, handled *int, msgs []ingest.Message)
 	// Batches is counted before the ack and the observer; Run returns only
 	// between groups, so once it has returned the round is complete.
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run after cancel = %v, want nil", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return within 5s of cancel")
+	if err := result(t, done, "cancel"); err != nil {
+		t.Fatalf("Run after cancel = %v, want nil", err)
 	}
 }

@@ -226,7 +226,7 @@ func TestRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			db := openDB(t)
-			st := &countingStore{Appender: db}
+			st := &fakeStore{Appender: db}
 			rec := &recorder{failAcks: tt.failAcks}
 			in := ingest.New(st, rec, rec.observe, ingest.Opts{
 				MaxGroup:   tt.maxGroup,
@@ -287,23 +287,6 @@ func TestObservedRecordsAreAsStored(t *testing.T) {
 	}
 }
 
-// failingStore fails every Append with err or, when block is set, waits
-// for ctx like a commit in flight when the collector stops.
-type failingStore struct {
-	err     error
-	block   bool
-	started chan struct{}
-}
-
-func (f *failingStore) Append(ctx context.Context, _ time.Time, _ ...telemetry.Batch) ([]store.AppendResult, error) {
-	if f.block {
-		close(f.started)
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	return nil, f.err
-}
-
 func TestRunStoreFailure(t *testing.T) {
 	errDisk := errors.New("disk full")
 	closed := openDB(t)
@@ -315,7 +298,7 @@ func TestRunStoreFailure(t *testing.T) {
 		st   ingest.Appender
 		want error
 	}{
-		{"store error", &failingStore{err: errDisk}, errDisk},
+		{"store error", &fakeStore{err: errDisk, fails: -1}, errDisk},
 		{"closed bolt store", closed, store.ErrClosed},
 	}
 	for _, tt := range tests {
@@ -326,15 +309,8 @@ func TestRunStoreFailure(t *testing.T) {
 			defer cancel()
 			in.Handle(ctx, up(t, "site-7", 1))
 			in.Handle(ctx, up(t, "site-7", 2))
-			done := make(chan error, 1)
-			go func() { done <- in.Run(ctx) }()
-			select {
-			case err := <-done:
-				if !errors.Is(err, tt.want) {
-					t.Fatalf("Run = %v, want an error wrapping %v", err, tt.want)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("Run did not return within 5s of a store failure")
+			if err := result(t, run(ctx, in), "a store failure"); !errors.Is(err, tt.want) {
+				t.Fatalf("Run = %v, want an error wrapping %v", err, tt.want)
 			}
 			if s := in.Stats(); s != (ingest.Stats{}) {
 				t.Errorf("stats = %+v, want zero", s)
@@ -350,42 +326,19 @@ func TestRunReturnsNilWhenCancelled(t *testing.T) {
 	t.Run("idle", func(t *testing.T) {
 		in := ingest.New(openDB(t), &recorder{}, nil, ingest.Opts{})
 		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- in.Run(ctx) }()
+		done := run(ctx, in)
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("Run = %v, want nil", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("Run did not return within 5s of cancel")
+		if err := result(t, done, "cancel"); err != nil {
+			t.Fatalf("Run = %v, want nil", err)
 		}
 	})
 
 	// Stopping while a commit is in flight is not a store failure: nothing
 	// was acknowledged, so the devices send again.
 	t.Run("during a commit", func(t *testing.T) {
-		st := &failingStore{block: true, started: make(chan struct{})}
 		rec := &recorder{}
-		in := ingest.New(st, rec, rec.observe, ingest.Opts{})
-		ctx, cancel := context.WithCancel(context.Background())
-		in.Handle(ctx, up(t, "site-7", 1))
-		done := make(chan error, 1)
-		go func() { done <- in.Run(ctx) }()
-		<-st.started
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("Run = %v, want nil", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("Run did not return within 5s of cancel")
-		}
-		if len(rec.acks) != 0 {
-			t.Fatalf("acks %v after an aborted commit, want none", rec.acks)
-		}
+		st := &fakeStore{block: true, fails: -1, entered: make(chan struct{}, 1)}
+		cancelWhileStoring(t, ingest.New(st, rec, rec.observe, ingest.Opts{}), st, rec, "during a commit")
 	})
 
 	// Messages still queued when Run starts on an ended context must not
@@ -476,15 +429,8 @@ func TestRunObserverFailure(t *testing.T) {
 	defer cancel()
 	in.Handle(ctx, up(t, "good", 1))
 	in.Handle(ctx, up(t, "bad", 1))
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, errRules) || !strings.Contains(err.Error(), "ingest: rules for bad") {
-			t.Fatalf("Run = %v, want the observer's error for device bad", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return within 5s of the observer failing")
+	if err := result(t, run(ctx, in), "the observer failing"); !errors.Is(err, errRules) || !strings.Contains(err.Error(), "ingest: rules for bad") {
+		t.Fatalf("Run = %v, want the observer's error for device bad", err)
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
@@ -507,11 +453,10 @@ func TestAcksDoNotWaitForTheObserver(t *testing.T) {
 	}
 	in := ingest.New(openDB(t), rec, obs, ingest.Opts{MaxGroup: 1, Now: func() time.Time { return arrived }})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
+	done := run(ctx, in)
 	defer func() {
 		cancel()
-		if err := <-done; err != nil {
+		if err := result(t, done, "cancel"); err != nil {
 			t.Errorf("Run = %v", err)
 		}
 	}()

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,41 +16,6 @@ import (
 	"github.com/xiuhua/xiuhua/internal/backoff"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
-
-// flakyStore fails its first fails Appends with err, then passes them to
-// a real store. It records the batches of each call, and how many acks
-// the recorder had seen when each failed.
-type flakyStore struct {
-	ingest.Appender
-	rec *recorder
-	err error
-
-	mu         sync.Mutex
-	fails      int
-	calls      []int
-	acksAtFail []int
-	failed     chan struct{} // gets a value on each failure, when not nil
-}
-
-func (f *flakyStore) Append(ctx context.Context, at time.Time, bs ...telemetry.Batch) ([]store.AppendResult, error) {
-	f.mu.Lock()
-	f.calls = append(f.calls, len(bs))
-	fail := f.fails > 0
-	if fail {
-		f.fails--
-		f.rec.mu.Lock()
-		f.acksAtFail = append(f.acksAtFail, len(f.rec.acks))
-		f.rec.mu.Unlock()
-	}
-	f.mu.Unlock()
-	if fail {
-		if f.failed != nil {
-			f.failed <- struct{}{}
-		}
-		return nil, f.err
-	}
-	return f.Appender.Append(ctx, at, bs...)
-}
 
 // quick retries at once, so that tests do not wait.
 var quick = backoff.Backoff{Min: time.Microsecond, Max: time.Microsecond}
@@ -68,7 +32,7 @@ func TestRunRetriesTransientErrors(t *testing.T) {
 		t.Run(cause, func(t *testing.T) {
 			db := openDB(t)
 			rec := &recorder{}
-			st := &flakyStore{Appender: db, rec: rec, fails: 3, err: store.Transient(errors.New(cause))}
+			st := &fakeStore{Appender: db, rec: rec, fails: 3, err: store.Transient(errors.New(cause))}
 			var logged bytes.Buffer
 			in := ingest.New(st, rec, rec.observe, ingest.Opts{Now: func() time.Time { return arrived }, Backoff: quick,
 				Logger: slog.New(slog.NewTextHandler(&logged, nil))})
@@ -112,48 +76,17 @@ func TestRunRetriesTransientErrors(t *testing.T) {
 // Stopping while a commit waits to be tried again is not a failure:
 // nothing was acknowledged, so the devices send again.
 func TestRunRetryStopsWithContext(t *testing.T) {
-	db := openDB(t)
 	rec := &recorder{}
-	st := &flakyStore{Appender: db, rec: rec, fails: 1 << 30, failed: make(chan struct{}, 1),
+	st := &fakeStore{Appender: openDB(t), rec: rec, fails: -1, entered: make(chan struct{}, 1),
 		err: store.Transient(errors.New("postgres: append: connection refused"))}
 	in := ingest.New(st, rec, rec.observe, ingest.Opts{Backoff: backoff.Backoff{Min: time.Hour, Max: time.Hour}})
-	ctx, cancel := context.WithCancel(context.Background())
-	in.Handle(ctx, up(t, "site-7", 1))
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
-	<-st.failed
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run = %v, want nil", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return within 5s of cancel while waiting to retry")
-	}
+	cancelWhileStoring(t, in, st, rec, "while waiting to retry")
 	if want := (ingest.Stats{}); in.Stats() != want {
 		t.Errorf("stats = %+v, want %+v", in.Stats(), want)
 	}
-	if len(rec.acks) != 0 || len(st.calls) != 1 {
-		t.Errorf("acks %v after %d Append calls; want none after 1", rec.acks, len(st.calls))
+	if len(st.calls) != 1 {
+		t.Errorf("%d Append calls, want 1", len(st.calls))
 	}
-}
-
-// refusingStore refuses, as invalid, every Append with a batch of device
-// bad; the others go to a real store.
-type refusingStore struct {
-	ingest.Appender
-	calls []int
-}
-
-func (r *refusingStore) Append(ctx context.Context, at time.Time, bs ...telemetry.Batch) ([]store.AppendResult, error) {
-	r.calls = append(r.calls, len(bs))
-	for i, b := range bs {
-		if b.Device == "bad" {
-			return nil, store.Invalid(fmt.Errorf("postgres: append: batch %d: value out of range (SQLSTATE 22003)", i))
-		}
-	}
-	return r.Appender.Append(ctx, at, bs...)
 }
 
 // A batch the store refuses as invalid is reported and not acknowledged;
@@ -161,7 +94,7 @@ func (r *refusingStore) Append(ctx context.Context, at time.Time, bs ...telemetr
 // and Run goes on.
 func TestRunInvalidBatch(t *testing.T) {
 	db := openDB(t)
-	st := &refusingStore{Appender: db}
+	st := &fakeStore{Appender: db, refuse: "bad"}
 	rec := &recorder{}
 	var logged bytes.Buffer
 	in := ingest.New(st, rec, rec.observe, ingest.Opts{Now: func() time.Time { return arrived },

@@ -4,45 +4,49 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/xiuhua/xiuhua/configs"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// Kind is what a rule watches.
-type Kind string
+// Kind is what a rule watches. The plan files' schema (configs) owns the
+// names: the engine runs what the files say, and configs may not import
+// cloud (the agent, which reads configs, must never reach cloud code).
+type Kind = configs.RuleKind
 
 // Rule kinds.
 const (
 	// Threshold judges each reading's value.
-	Threshold Kind = "threshold"
+	Threshold = configs.Threshold
 	// Window judges an aggregate of the trailing window (sliding).
-	Window Kind = "window"
+	Window = configs.Window
 	// Period judges an aggregate of a calendar period in China Standard
 	// Time: a period dividing the day (15m, 1h, 24h) is judged once it is
 	// complete; the calendar year is judged to date, on every reading.
-	Period Kind = "period"
+	Period = configs.Period
 	// Rate judges the rate of change over the trailing window, per Per.
-	Rate Kind = "rate"
+	Rate = configs.Rate
 	// Event opens when an event quantity (value 1) begins and clears when
 	// it ends (value 0).
-	Event Kind = "event"
+	Event = configs.Event
 	// Silence opens when a stream has had no reading for After.
-	Silence Kind = "silence"
+	Silence = configs.Silence
 	// Stuck opens when a stream's value has not moved by more than
 	// Tolerance for For.
-	Stuck Kind = "stuck"
+	Stuck = configs.Stuck
 	// Range opens when a value is physically impossible: below Min or
 	// above Max.
-	Range Kind = "range"
+	Range = configs.Range
 )
 
-// Aggregate is how a window or period combines its readings.
-type Aggregate string
+// Aggregate is how a window or period combines its readings; configs
+// owns the names, as it does Kind's.
+type Aggregate = configs.Aggregate
 
 // Aggregates.
 const (
-	Mean Aggregate = "mean"
-	Max  Aggregate = "max"
-	Min  Aggregate = "min"
+	Mean = configs.Mean
+	Max  = configs.Max
+	Min  = configs.Min
 )
 
 // Year is the Period of a calendar-year-to-date rule.

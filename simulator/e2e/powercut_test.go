@@ -3,9 +3,7 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/xiuhua/xiuhua/agent/outbox"
 	"github.com/xiuhua/xiuhua/configs"
+	"github.com/xiuhua/xiuhua/internal/mosquitto"
 )
 
 // kills is how many times the power-cut tests SIGKILL the agent:
@@ -190,30 +189,14 @@ func TestPowerCutsLoseNothing(t *testing.T) {
 // The same through Mosquitto, in a private instance so that the test can
 // cut its power too.
 func TestPowerCutsLoseNothingThroughMosquitto(t *testing.T) {
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		t.Fatalf("mosquitto is not installed (.ci/run installs it): %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	conf := write(t, filepath.Join(t.TempDir(), "mosquitto.conf"), "listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\n")
-	var m *proc
-	start := func() {
-		m = startProc(t, "mosquitto", bin, "-c", conf)
-		waitFor(t, "mosquitto listening", 10*time.Second, func() (bool, string) {
-			c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-			if err == nil {
-				c.Close()
-			}
-			return err == nil, m.output()
-		})
-	}
-	start()
-	c := newChaos(t, "tcp://"+addr, func() { m.kill(); start() })
+	m := mosquitto.StartTest(t, mosquitto.Opts{})
+	c := newChaos(t, m.URL(), func() {
+		if err := m.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Start(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	c.run(max(kills(t, 50)/5, 10), 5, 4)
 }

@@ -3,56 +3,21 @@ package load
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/mosquitto"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// mosquitto starts a private Mosquitto on a free loopback port and
+// privateBroker starts a private Mosquitto on a free loopback port and
 // returns its host:port. The in-process mochi broker is not used here:
 // its upstream data race trips the race detector.
-func mosquitto(t *testing.T) string {
+func privateBroker(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		t.Fatalf("mosquitto is not installed (.ci/run installs it): %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
-	if err := os.WriteFile(conf, []byte("listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-c", conf)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mosquitto not listening on %s after 10s", addr)
-		}
-	}
+	return mosquitto.StartTest(t, mosquitto.Opts{Extra: []string{"max_inflight_messages 0", "max_queued_messages 0"}}).Addr()
 }
 
 // fakeCollector subscribes to every up topic, keeps each batch and
@@ -131,7 +96,7 @@ func (f *fakeCollector) snapshot() ([]telemetry.Batch, []string, int) {
 // connections, with hot readings, against a fake collector, and checks
 // every batch and every count exactly.
 func TestGenerator(t *testing.T) {
-	addr := mosquitto(t)
+	addr := privateBroker(t)
 	f := startFakeCollector(t, addr)
 	const devices, rounds, per = 5, 3, 4
 	g, err := New(Opts{Broker: addr, Devices: devices, PerBatch: per, Interval: time.Second, Rounds: rounds,
@@ -265,7 +230,7 @@ func TestNewChecksOpts(t *testing.T) {
 
 // TestNullSubscriber sends batches of known sizes and checks the counts.
 func TestNullSubscriber(t *testing.T) {
-	addr := mosquitto(t)
+	addr := privateBroker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	n, err := DialNull(ctx, "tcp://"+addr, "null-test")

@@ -2,18 +2,14 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/xiuhua/xiuhua/internal/mosquitto"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -49,7 +45,7 @@ func TestReadmeCommands(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	addr := startMosquitto(t)
+	addr := mosquitto.StartTest(t, mosquitto.Opts{}).Addr()
 	for _, id := range []string{"site-xh-001", "river-hp-017", "pump-xh-003", "lift-xh-0412"} {
 		answerFor(t, "tcp://"+addr, id, telemetry.ConfigApplying, telemetry.ConfigApplied)
 	}
@@ -118,62 +114,4 @@ func shellBlocks(t *testing.T, readme string) []string {
 		blocks = append(blocks, sec[:end])
 		sec = sec[end:]
 	}
-}
-
-// startMosquitto runs a private Mosquitto on a free port of 127.0.0.1 for
-// the test and returns its address.
-func startMosquitto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		t.Fatalf("mosquitto is not installed (.ci/run installs it): %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	me, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf("user %s\nlistener %s 127.0.0.1\nallow_anonymous true\npersistence false\n", me.Username, port)), 0o600)
-	var mu sync.Mutex
-	var log bytes.Buffer
-	cmd := exec.Command(bin, "-c", conf)
-	cmd.Stdout, cmd.Stderr = lockedWriter{&mu, &log}, lockedWriter{&mu, &log}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Fatalf("mosquitto not listening on %s: %v\n%s", addr, err, log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
