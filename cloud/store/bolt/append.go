@@ -127,11 +127,15 @@ func (db *DB) appendDirect(batches []telemetry.Batch, arrived, futureAfter time.
 // adopt makes the states of an Append's devices the mirror's.
 func (db *DB) adopt(open map[string]*openDevice) {
 	for id, d := range open {
-		s := d.state
-		s.open = nil // the mirror judges; rollups are the indexes'
+		m := db.mirror[id]
+		if m == nil {
+			m = new(deviceState)
+			db.mirror[id] = m
+		}
+		*m = d.state
+		m.open = nil // the mirror judges; rollups are the indexes'
 		// As stored: the microsecond (see deviceState.encode).
-		s.lastSeen = time.UnixMicro(s.lastSeen.UnixMicro()).UTC()
-		db.mirror[id] = &s
+		m.lastSeen = time.UnixMicro(m.lastSeen.UnixMicro()).UTC()
 	}
 }
 
