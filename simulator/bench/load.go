@@ -15,6 +15,7 @@ import (
 
 	"github.com/xiuhua/xiuhua/cloud/collector"
 	"github.com/xiuhua/xiuhua/configs"
+	"github.com/xiuhua/xiuhua/internal/gcpolicy"
 	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/simulator/load"
 	"github.com/xiuhua/xiuhua/simulator/sink"
@@ -66,11 +67,12 @@ rules:
 // loadRig is an embedded broker and, when asked for, the real collector
 // with the load plan and an office webhook sink, all in this process.
 type loadRig struct {
-	broker *broker.Broker
-	sink   *sink.Sink
-	col    *collector.Collector
-	cancel context.CancelFunc
-	done   chan error
+	restoreGC func() // the collector processes' GC policy, for the rig's life
+	broker    *broker.Broker
+	sink      *sink.Sink
+	col       *collector.Collector
+	cancel    context.CancelFunc
+	done      chan error
 }
 
 // startLoadRig starts a broker and, with a collector, a sink and a
@@ -79,14 +81,20 @@ type loadRig struct {
 // Each part runs under a pprof label (part=broker, collector, sink; the
 // generator and the null subscriber label theirs), which its goroutines
 // inherit, so that a CPU profile tells them apart: go tool pprof -tags.
+//
+// While the rig runs the process has the collector's GC policy
+// (internal/gcpolicy), as xiuhua-collector does, with or without the
+// collector: the null subscriber it is compared with runs under the same.
 func startLoadRig(dir string, withCollector bool) (*loadRig, error) {
+	restoreGC := gcpolicy.Scoped()
 	var b *broker.Broker
 	var err error
 	labelled("broker", func() { b, err = broker.Start("127.0.0.1:0", nil) })
 	if err != nil {
+		restoreGC()
 		return nil, err
 	}
-	r := &loadRig{broker: b}
+	r := &loadRig{broker: b, restoreGC: restoreGC}
 	if !withCollector {
 		return r, nil
 	}
@@ -187,6 +195,7 @@ func (r *loadRig) close() error {
 		r.sink.Close()
 	}
 	r.broker.Close()
+	r.restoreGC()
 	return err
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/xiuhua/xiuhua/cloud/collector"
 	"github.com/xiuhua/xiuhua/configs"
+	"github.com/xiuhua/xiuhua/internal/gcpolicy"
 )
 
 func main() {
@@ -42,6 +43,11 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	if percent, fromEnv := gcpolicy.Server(); fromEnv {
+		log.Info("garbage collection as the environment sets it (GOGC, GOMEMLIMIT)", "gogc", percent)
+	} else {
+		log.Debug("garbage collection: the collector's policy", "gogc", percent)
+	}
 
 	cfg, err := configs.LoadCollector(*cfgPath)
 	if err != nil {
