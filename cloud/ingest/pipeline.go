@@ -19,8 +19,10 @@ import (
 // not go on receiving what it cannot keep.
 //
 // Three goroutines share the work, each in commit order. This one gathers
-// what is queued into a group and commits it; the next publishes the
-// group's acks; the last passes its new records to the observer. A commit
+// what is queued into a group, commits it and hands it to the other two at
+// once: one passes its new records to the observer while the other
+// publishes its acks, so that an alert does not wait for the acks of the
+// readings committed with it. A commit
 // is mostly the store's single writer at work and a wait for the disk
 // (fsync): while it runs, the previous group's acks go out and the queue
 // fills, so the next group is larger and the slower the disk, the more
@@ -32,17 +34,18 @@ func (in *Ingest) Run(ctx context.Context) error {
 	defer stop()
 	toAck := make(chan committed, 1)
 	toObserve := make(chan committed, 4)
-	observed := make(chan error, 1)
+	observed, acked := make(chan error, 1), make(chan struct{})
 	go func() {
 		for g := range toAck {
 			in.acknowledge(ctx, g)
-			toObserve <- g
 		}
-		close(toObserve)
+		close(acked)
 	}()
 	go func() { observed <- in.observe(ctx, stop, toObserve) }()
-	err := in.commit(gctx, toAck)
+	err := in.commit(gctx, toObserve, toAck)
 	close(toAck)
+	close(toObserve)
+	<-acked
 	if oerr := <-observed; oerr != nil {
 		err = oerr // the observer failed first: commit only saw gctx end
 	}
@@ -62,8 +65,8 @@ type committed struct {
 }
 
 // commit gathers and stores groups until ctx ends or the store fails, and
-// hands each committed group to out.
-func (in *Ingest) commit(ctx context.Context, out chan<- committed) error {
+// hands each committed group to every one of outs, in order.
+func (in *Ingest) commit(ctx context.Context, outs ...chan<- committed) error {
 	for {
 		var first queued
 		select {
@@ -86,7 +89,7 @@ func (in *Ingest) commit(ctx context.Context, out chan<- committed) error {
 		results, err := in.append(ctx, arrived, batches)
 		switch {
 		case err == nil:
-			if !send(ctx, out, committed{batches, results}) {
+			if !send(ctx, outs, committed{batches, results}) {
 				return nil
 			}
 			continue
@@ -106,7 +109,7 @@ func (in *Ingest) commit(ctx context.Context, out chan<- committed) error {
 			case err != nil:
 				return err
 			default:
-				if !send(ctx, out, committed{[]telemetry.Batch{b}, results}) {
+				if !send(ctx, outs, committed{[]telemetry.Batch{b}, results}) {
 					return nil
 				}
 			}
@@ -114,14 +117,17 @@ func (in *Ingest) commit(ctx context.Context, out chan<- committed) error {
 	}
 }
 
-// send hands a committed group on; false when ctx ended first.
-func send(ctx context.Context, out chan<- committed, g committed) bool {
-	select {
-	case out <- g:
-		return true
-	case <-ctx.Done():
-		return false
+// send hands a committed group to each of outs; false when ctx ended
+// first.
+func send(ctx context.Context, outs []chan<- committed, g committed) bool {
+	for _, out := range outs {
+		select {
+		case out <- g:
+		case <-ctx.Done():
+			return false
+		}
 	}
+	return true
 }
 
 // acknowledge counts a committed group and publishes its acks.
