@@ -32,7 +32,10 @@ import (
 func (in *Ingest) Run(ctx context.Context) error {
 	gctx, stop := context.WithCancel(ctx)
 	defer stop()
-	toAck := make(chan committed, 1)
+	// Acks are handed over first, so that a group the observer fails on
+	// is still acknowledged (it is stored); their buffer keeps the handing
+	// over from waiting for the previous group's acks to go out.
+	toAck := make(chan committed, 4)
 	toObserve := make(chan committed, 4)
 	observed, acked := make(chan error, 1), make(chan struct{})
 	go func() {
@@ -42,7 +45,7 @@ func (in *Ingest) Run(ctx context.Context) error {
 		close(acked)
 	}()
 	go func() { observed <- in.observe(ctx, stop, toObserve) }()
-	err := in.commit(gctx, toObserve, toAck)
+	err := in.commit(gctx, toAck, toObserve)
 	close(toAck)
 	close(toObserve)
 	<-acked
@@ -89,9 +92,7 @@ func (in *Ingest) commit(ctx context.Context, outs ...chan<- committed) error {
 		results, err := in.append(ctx, arrived, batches)
 		switch {
 		case err == nil:
-			if !send(ctx, outs, committed{batches, results}) {
-				return nil
-			}
+			send(outs, committed{batches, results})
 			continue
 		case !errors.Is(err, store.ErrInvalid):
 			return err
@@ -109,25 +110,19 @@ func (in *Ingest) commit(ctx context.Context, outs ...chan<- committed) error {
 			case err != nil:
 				return err
 			default:
-				if !send(ctx, outs, committed{[]telemetry.Batch{b}, results}) {
-					return nil
-				}
+				send(outs, committed{[]telemetry.Batch{b}, results})
 			}
 		}
 	}
 }
 
-// send hands a committed group to each of outs; false when ctx ended
-// first.
-func send(ctx context.Context, outs []chan<- committed, g committed) bool {
+// send hands a committed group to each of outs. It never gives up: the
+// stages drain their channels until they are closed, even after the
+// observer failed, and a stored group must reach both.
+func send(outs []chan<- committed, g committed) {
 	for _, out := range outs {
-		select {
-		case out <- g:
-		case <-ctx.Done():
-			return false
-		}
+		out <- g
 	}
-	return true
 }
 
 // acknowledge counts a committed group and publishes its acks.
