@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xiuhua/xiuhua/internal/gcpolicy"
 	"github.com/xiuhua/xiuhua/simulator/fleet"
 )
 
@@ -142,6 +143,9 @@ func LargestFleet(dir string, o FleetOpts) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
+	// This process is the collector's machine (the fleet runs in its
+	// children): it has xiuhua-collector's GC policy while the run lasts.
+	defer gcpolicy.Scoped()()
 	r, err := newRig(dir)
 	if err != nil {
 		return nil, err
