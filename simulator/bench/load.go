@@ -232,19 +232,22 @@ func opened(s *sink.Sink) map[string]receipt {
 			Alert struct {
 				Device string    `json:"device"`
 				Opened time.Time `json:"opened"`
+				Raised time.Time `json:"raised"`
 			} `json:"alert"`
 		}
 		if json.Unmarshal(rec.Body, &m) != nil || m.Event != "alert.opened" {
 			continue
 		}
 		if _, ok := out[m.Alert.Device]; !ok {
-			out[m.Alert.Device] = receipt{at: rec.At, opened: m.Alert.Opened}
+			out[m.Alert.Device] = receipt{at: rec.At, opened: m.Alert.Opened, raised: m.Alert.Raised}
 		}
 	}
 	return out
 }
 
-type receipt struct{ at, opened time.Time }
+// receipt is an alert.opened message the office sink received: when, the
+// alert's event time, and when the collector raised it.
+type receipt struct{ at, opened, raised time.Time }
 
 // LoadOpts sizes the load rows.
 type LoadOpts struct {
