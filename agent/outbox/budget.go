@@ -97,7 +97,7 @@ func (o *Outbox) condenseOldest(max int) (int, error) {
 	o.leaseMu.Lock()
 	defer o.leaseMu.Unlock()
 	var condensed int
-	err := o.db.Update(func(tx *bolt.Tx) error {
+	err := o.update(func(tx *bolt.Tx) error {
 		data, meta := tx.Bucket(bucketData), tx.Bucket(bucketMeta)
 		var (
 			runs [][]telemetry.Record

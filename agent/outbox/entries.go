@@ -126,7 +126,7 @@ func (o *Outbox) Pending(lane Lane, after, before uint64, max int) ([]Entry, err
 // name sequence numbers never given or already deleted.
 func (o *Outbox) Ack(ranges telemetry.Ranges) (uint64, error) {
 	var deleted uint64
-	err := o.db.Update(func(tx *bolt.Tx) error {
+	err := o.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		for _, lane := range []Lane{Urgent, Data} {
 			b := tx.Bucket(lane.bucket())
@@ -183,6 +183,7 @@ type Stats struct {
 	UsedBytes   int64     // bytes of the file in use (file size less free pages)
 	FileBytes   int64     // the file's size
 	OverBudget  uint64    // times the budget could not be met by condensing
+	Commits     uint64    // write transactions committed since Open (each fsyncs the file twice)
 	LastError   string    // the last condensing failure, "" if none
 }
 
@@ -220,6 +221,7 @@ func (o *Outbox) Stats() (Stats, error) {
 		return Stats{}, fmt.Errorf("outbox: stats: %w", err)
 	}
 	s.OverBudget = o.budget.over.Load()
+	s.Commits = o.commits.Load()
 	if p := o.budget.lastErr.Load(); p != nil {
 		s.LastError = *p
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -69,6 +70,10 @@ type Outbox struct {
 
 	// incarnation is meta's, read once at Open: it never changes.
 	incarnation uint64
+
+	// commits counts the write transactions committed since Open: each
+	// is two fdatasyncs in bbolt (the pages, then the meta page).
+	commits atomic.Uint64
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close to stop the committer
@@ -271,7 +276,7 @@ func (o *Outbox) gather(first *appendReq) []*appendReq {
 }
 
 func (o *Outbox) commit(group []*appendReq) error {
-	err := o.db.Update(func(tx *bolt.Tx) error {
+	err := o.update(func(tx *bolt.Tx) error {
 		meta, urgent, data := tx.Bucket(bucketMeta), tx.Bucket(bucketUrgent), tx.Bucket(bucketData)
 		next := getUint(meta, keyNextSeq)
 		var added uint64
@@ -301,6 +306,15 @@ func (o *Outbox) commit(group []*appendReq) error {
 	if err != nil {
 		return fmt.Errorf("outbox: commit: %w", err)
 	}
+	return nil
+}
+
+// update runs fn in a write transaction and counts the commit.
+func (o *Outbox) update(fn func(tx *bolt.Tx) error) error {
+	if err := o.db.Update(fn); err != nil {
+		return err
+	}
+	o.commits.Add(1)
 	return nil
 }
 
