@@ -56,6 +56,10 @@ func (o *Outbox) CorrectClock(bootID string, epoch time.Time) (int, error) {
 	defer o.leaseMu.Unlock()
 	n := 0
 	err := o.update(func(tx *bolt.Tx) error {
+		// Acknowledged entries are deleted first, rather than corrected.
+		if err := o.deleteAcked(tx); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		span, err := loadSpan(meta)
 		if err != nil || span.BootID == "" {
@@ -105,6 +109,7 @@ func (o *Outbox) CorrectClock(bootID string, epoch time.Time) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("outbox: correct clock: %w", err)
 	}
+	o.acked = ackedSet{}
 	return n, nil
 }
 
