@@ -82,10 +82,11 @@ func decodeEntry(k, v []byte) (Entry, error) {
 // taking up to max batch slots (see Entry.Size; at least one entry is
 // returned when any is pending). Acknowledged entries are not pending,
 // even while their deletion waits for a commit (see Ack). The entries are
-// leased: they will not be condensed until they are acknowledged. A batch given up on (ack timeout,
-// reconnect) keeps its leases, since it may still be on the wire; the set
-// stays small because the uplink only ever leases its in-flight window,
-// and re-sends lease the same oldest entries again.
+// leased: they will not be condensed until they are acknowledged. A batch
+// given up on (ack timeout, reconnect) keeps its leases, since it may
+// still be on the wire; the set stays small because the uplink only ever
+// leases its in-flight window, and re-sends lease the same oldest entries
+// again.
 func (o *Outbox) Pending(lane Lane, after, before uint64, max int) ([]Entry, error) {
 	o.leaseMu.Lock()
 	defer o.leaseMu.Unlock()
