@@ -69,11 +69,21 @@ func (o *Outbox) enforceBudget() {
 	if err != nil || float64(used) <= highWater*float64(o.o.Budget) {
 		return
 	}
+	if o.ackedWaiting() > 0 {
+		// Entries acknowledged since the last commit are still in the
+		// file: delete them before condensing anything.
+		if err := o.flushAcks(); err != nil {
+			o.backgroundErr(err)
+			return
+		}
+		if used, err = o.used(); err != nil {
+			return
+		}
+	}
 	for float64(used) > lowWater*float64(o.o.Budget) {
 		n, err := o.condenseOldest(condenseChunk)
 		if err != nil {
-			msg := err.Error()
-			o.budget.lastErr.Store(&msg)
+			o.backgroundErr(err)
 			return
 		}
 		if n == 0 {
@@ -92,12 +102,16 @@ func (o *Outbox) enforceBudget() {
 // condenseOldest replaces up to max of the oldest unleased raw readings
 // of the data lane with per-minute aggregates, one condensed block per
 // run of consecutive sequence numbers. It returns how many readings it
-// condensed.
+// condensed. The acknowledged entries waiting for a commit are deleted in
+// the same transaction, first: they are never condensed.
 func (o *Outbox) condenseOldest(max int) (int, error) {
 	o.leaseMu.Lock()
 	defer o.leaseMu.Unlock()
 	var condensed int
-	err := o.db.Update(func(tx *bolt.Tx) error {
+	err := o.update(func(tx *bolt.Tx) error {
+		if err := o.deleteAcked(tx); err != nil {
+			return err
+		}
 		data, meta := tx.Bucket(bucketData), tx.Bucket(bucketMeta)
 		var (
 			runs [][]telemetry.Record
@@ -157,6 +171,7 @@ func (o *Outbox) condenseOldest(max int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("outbox: condense: %w", err)
 	}
+	o.acked = ackedSet{}
 	return condensed, nil
 }
 

@@ -26,7 +26,7 @@ type unsyncedSpan struct {
 // different boot id replaces the span: readings of an earlier boot can
 // never be corrected and keep their telemetry.ClockUnsynced flag.
 func (o *Outbox) MarkUnsynced(bootID string, epoch time.Time, seqs telemetry.Range) error {
-	err := o.db.Update(func(tx *bolt.Tx) error {
+	err := o.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		span, err := loadSpan(meta)
 		if err != nil {
@@ -55,7 +55,11 @@ func (o *Outbox) CorrectClock(bootID string, epoch time.Time) (int, error) {
 	o.leaseMu.Lock()
 	defer o.leaseMu.Unlock()
 	n := 0
-	err := o.db.Update(func(tx *bolt.Tx) error {
+	err := o.update(func(tx *bolt.Tx) error {
+		// Acknowledged entries are deleted first, rather than corrected.
+		if err := o.deleteAcked(tx); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		span, err := loadSpan(meta)
 		if err != nil || span.BootID == "" {
@@ -105,6 +109,7 @@ func (o *Outbox) CorrectClock(bootID string, epoch time.Time) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("outbox: correct clock: %w", err)
 	}
+	o.acked = ackedSet{}
 	return n, nil
 }
 

@@ -40,5 +40,17 @@
 // it is given one on open, and a build that predates it ignores the key.
 //
 // Records leave the outbox only through Ack, which the uplink calls with
-// the ranges the collector acknowledged.
+// the ranges the collector acknowledged. An ack takes the entries out of
+// the queue at once, in memory (Pending and Stats no longer see them), but
+// does not commit: their deletion rides on the next write transaction,
+// which is normally the next group commit of appends, so that an ack costs
+// no fsync of its own (it used to cost one commit, two fdatasyncs, per ack:
+// with thousands of devices in one process, 17 % of its CPU). When no
+// append comes, the committer deletes them alone after Opts.AckLinger
+// (1 min), or once Opts.MaxGroup entries wait; Close deletes what is left;
+// condensing and clock correction delete them first in their own
+// transaction, so acknowledged entries are never condensed or rewritten.
+// Deletions need not be durable: after a power cut the entries acked but
+// not yet deleted are pending again and go out once more, and the collector
+// drops them as duplicates of (device, seq): nothing committed is lost.
 package outbox

@@ -80,19 +80,21 @@ func decodeEntry(k, v []byte) (Entry, error) {
 // Pending returns the lane's entries whose first sequence number lies in
 // (after, before) — before 0 means no upper bound — in ascending order,
 // taking up to max batch slots (see Entry.Size; at least one entry is
-// returned when any is pending). The entries are leased: they will not be
-// condensed until they are acknowledged. A batch given up on (ack timeout,
-// reconnect) keeps its leases, since it may still be on the wire; the set
-// stays small because the uplink only ever leases its in-flight window,
-// and re-sends lease the same oldest entries again.
+// returned when any is pending). Acknowledged entries are not pending,
+// even while their deletion waits for a commit (see Ack). The entries are
+// leased: they will not be condensed until they are acknowledged. A batch
+// given up on (ack timeout, reconnect) keeps its leases, since it may
+// still be on the wire; the set stays small because the uplink only ever
+// leases its in-flight window, and re-sends lease the same oldest entries
+// again.
 func (o *Outbox) Pending(lane Lane, after, before uint64, max int) ([]Entry, error) {
 	o.leaseMu.Lock()
 	defer o.leaseMu.Unlock()
 	var out []Entry
 	size := 0
 	err := o.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(lane.bucket()).Cursor()
-		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+		c := o.acked.cursor(tx, lane)
+		for k, v := c.seek(after + 1); k != nil; k, v = c.next() {
 			if before != 0 && binary.BigEndian.Uint64(k) >= before {
 				break
 			}
@@ -120,57 +122,6 @@ func (o *Outbox) Pending(lane Lane, after, before uint64, max int) ([]Entry, err
 	return out, nil
 }
 
-// Ack deletes the entries the collector has stored — records whose
-// sequence number is in ranges, condensed blocks whose whole range is — and
-// returns how many sequence numbers it deleted. Acks may repeat and may
-// name sequence numbers never given or already deleted.
-func (o *Outbox) Ack(ranges telemetry.Ranges) (uint64, error) {
-	var deleted uint64
-	err := o.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		for _, lane := range []Lane{Urgent, Data} {
-			b := tx.Bucket(lane.bucket())
-			// Collect, then delete: deleting under a cursor and then
-			// calling Next is not something bbolt promises to handle.
-			var keys [][]byte
-			c := b.Cursor()
-			for _, r := range ranges {
-				for k, v := c.Seek(seqKey(r.First)); k != nil && binary.BigEndian.Uint64(k) <= r.Last; k, v = c.Next() {
-					n := uint64(1)
-					if len(v) > 0 && v[0] == tagCondensed {
-						e, err := decodeEntry(k, v)
-						if err != nil {
-							return err
-						}
-						if !ranges.Covers(telemetry.Ranges{e.Condensed.Range}) {
-							continue
-						}
-						n = e.Condensed.Range.Len()
-					}
-					keys = append(keys, append([]byte(nil), k...))
-					deleted += n
-				}
-			}
-			for _, k := range keys {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-		}
-		if deleted == 0 {
-			return nil
-		}
-		return putUint(meta, keyDepth, getUint(meta, keyDepth)-deleted)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("outbox: ack %v: %w", ranges, err)
-	}
-	o.leaseMu.Lock()
-	o.leased = o.leased.Subtract(ranges)
-	o.leaseMu.Unlock()
-	return deleted, nil
-}
-
 // Stats describes the outbox at one moment.
 type Stats struct {
 	Depth       uint64    // sequence numbers waiting for acknowledgement, raw and condensed
@@ -183,18 +134,28 @@ type Stats struct {
 	UsedBytes   int64     // bytes of the file in use (file size less free pages)
 	FileBytes   int64     // the file's size
 	OverBudget  uint64    // times the budget could not be met by condensing
-	LastError   string    // the last condensing failure, "" if none
+	Commits     uint64    // write transactions committed since Open (each fsyncs the file twice)
+	// AckedUndeleted is the sequence numbers acknowledged whose deletion
+	// from the file waits for the next commit (see Ack); they are not in
+	// Depth. A power cut would send them again.
+	AckedUndeleted uint64
+	LastError      string // the last failure of background work (condensing, deleting acknowledged entries), "" if none
 }
 
-// Stats reads the outbox's counters.
+// Stats reads the outbox's counters. Acknowledged entries are not counted,
+// even while their deletion waits for a commit (see Ack).
 func (o *Outbox) Stats() (Stats, error) {
 	s := Stats{Budget: o.o.Budget}
+	o.leaseMu.Lock()
+	defer o.leaseMu.Unlock()
 	err := o.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		s.Depth, s.NextSeq, s.Condensed = getUint(meta, keyDepth), getUint(meta, keyNextSeq), getUint(meta, keyCondensed)
-		s.UrgentDepth = uint64(tx.Bucket(bucketUrgent).Stats().KeyN)
+		s.Depth, s.NextSeq, s.Condensed = getUint(meta, keyDepth)-o.acked.seqs, getUint(meta, keyNextSeq), getUint(meta, keyCondensed)
+		// The urgent lane holds records only: one key per sequence number.
+		s.UrgentDepth = uint64(tx.Bucket(bucketUrgent).Stats().KeyN) - o.acked.lanes[Urgent].Count()
+		s.AckedUndeleted = o.acked.seqs
 		for _, lane := range []Lane{Urgent, Data} {
-			k, v := tx.Bucket(lane.bucket()).Cursor().First()
+			k, v := o.acked.cursor(tx, lane).seek(0)
 			if k == nil {
 				continue
 			}
@@ -220,6 +181,7 @@ func (o *Outbox) Stats() (Stats, error) {
 		return Stats{}, fmt.Errorf("outbox: stats: %w", err)
 	}
 	s.OverBudget = o.budget.over.Load()
+	s.Commits = o.commits.Load()
 	if p := o.budget.lastErr.Load(); p != nil {
 		s.LastError = *p
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -41,7 +42,9 @@ type Opts struct {
 	// LockTimeout is how long Open waits for another process to release
 	// the file. 0 means 1 s.
 	LockTimeout time.Duration
-	// MaxGroup is the most readings one commit takes. 0 means 4096.
+	// MaxGroup is the most readings one commit takes, and the most
+	// acknowledged entries that wait for a commit to delete them before
+	// they are deleted in one of their own. 0 means 4096.
 	MaxGroup int
 	// Budget is the most bytes the file may take on disk. 0 means no
 	// budget. Budgets below 1 MiB are raised to 1 MiB: bbolt needs room
@@ -51,6 +54,12 @@ type Opts struct {
 	// committing a group that is not full. 0 commits at once; a few
 	// milliseconds trade latency for fewer fsyncs under many writers.
 	Linger time.Duration
+	// AckLinger is how long acknowledged entries may wait for a commit of
+	// appends to carry their deletion before they are deleted in a commit
+	// of their own (see Ack). 0 means 1 min, longer than agents' sampling
+	// intervals, so that each ack rides on the next reading's commit.
+	// Negative deletes them in Ack, one commit per ack.
+	AckLinger time.Duration
 }
 
 // Outbox is a durable queue of readings numbered by sequence. It is safe
@@ -61,14 +70,23 @@ type Outbox struct {
 	o    Opts
 	reqs chan *appendReq
 
-	// leaseMu guards leased and is held across every read that leases
-	// entries and across every condensing transaction, so that an entry
-	// is never condensed between being read and being leased.
+	// leaseMu guards leased and acked. It is held across every read that
+	// leases entries and across every condensing transaction, so that an
+	// entry is never condensed between being read and being leased, and
+	// across every transaction that deletes acked, so that the file and
+	// acked are seen together.
 	leaseMu sync.Mutex
 	leased  telemetry.Ranges
+	acked   ackedSet
+	// ackKick tells the committer that acked has grown.
+	ackKick chan struct{}
 
 	// incarnation is meta's, read once at Open: it never changes.
 	incarnation uint64
+
+	// commits counts the write transactions committed since Open: each
+	// is two fdatasyncs in bbolt (the pages, then the meta page).
+	commits atomic.Uint64
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close to stop the committer
@@ -95,6 +113,9 @@ func Open(path string, opts *Opts) (*Outbox, error) {
 	}
 	if o.MaxGroup <= 0 {
 		o.MaxGroup = 4096
+	}
+	if o.AckLinger == 0 {
+		o.AckLinger = defaultAckLinger
 	}
 	if o.Budget > 0 && o.Budget < minBudget {
 		o.Budget = minBudget
@@ -127,6 +148,7 @@ func Open(path string, opts *Opts) (*Outbox, error) {
 	ob := &Outbox{
 		db: db, path: path, o: o, incarnation: incarnation,
 		reqs:    make(chan *appendReq),
+		ackKick: make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -219,10 +241,46 @@ func (o *Outbox) Append(ctx context.Context, readings ...telemetry.Reading) (tel
 
 func (o *Outbox) commitLoop() {
 	defer close(o.stopped)
+	// linger runs while acknowledged entries wait for their deletion and
+	// no commit of appends has come to carry it.
+	var (
+		linger  *time.Timer
+		lingerC <-chan time.Time
+	)
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+	}()
+	// settle starts or stops linger after the acknowledged entries have
+	// changed: flushing them alone once there are MaxGroup of them.
+	settle := func() {
+		n := o.ackedWaiting()
+		if n >= o.o.MaxGroup {
+			o.backgroundErr(o.flushAcks())
+			n = o.ackedWaiting()
+		}
+		switch {
+		case n == 0 && linger != nil:
+			linger.Stop()
+			linger, lingerC = nil, nil
+		case n > 0 && linger == nil:
+			linger = time.NewTimer(o.o.AckLinger)
+			lingerC = linger.C
+		}
+	}
 	for {
 		var first *appendReq
 		select {
 		case first = <-o.reqs:
+		case <-o.ackKick:
+			settle()
+			continue
+		case <-lingerC:
+			linger, lingerC = nil, nil
+			o.backgroundErr(o.flushAcks())
+			settle()
+			continue
 		case <-o.done:
 			return
 		}
@@ -237,6 +295,15 @@ func (o *Outbox) commitLoop() {
 		if err == nil && o.o.Budget > 0 {
 			o.enforceBudget()
 		}
+		settle()
+	}
+}
+
+// backgroundErr keeps the failure of work no caller waits for, for Stats.
+func (o *Outbox) backgroundErr(err error) {
+	if err != nil {
+		msg := err.Error()
+		o.budget.lastErr.Store(&msg)
 	}
 }
 
@@ -270,8 +337,14 @@ func (o *Outbox) gather(first *appendReq) []*appendReq {
 	return group
 }
 
+// commit appends group's readings in one transaction, which also deletes
+// the acknowledged entries waiting for a commit.
 func (o *Outbox) commit(group []*appendReq) error {
-	err := o.db.Update(func(tx *bolt.Tx) error {
+	carry := o.lockAcked()
+	if carry {
+		defer o.leaseMu.Unlock()
+	}
+	err := o.update(func(tx *bolt.Tx) error {
 		meta, urgent, data := tx.Bucket(bucketMeta), tx.Bucket(bucketUrgent), tx.Bucket(bucketData)
 		next := getUint(meta, keyNextSeq)
 		var added uint64
@@ -296,26 +369,46 @@ func (o *Outbox) commit(group []*appendReq) error {
 		if err := putUint(meta, keyNextSeq, next); err != nil {
 			return err
 		}
-		return putUint(meta, keyDepth, getUint(meta, keyDepth)+added)
+		if err := putUint(meta, keyDepth, getUint(meta, keyDepth)+added); err != nil {
+			return err
+		}
+		if carry {
+			return o.deleteAcked(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("outbox: commit: %w", err)
 	}
+	if carry {
+		o.acked = ackedSet{}
+	}
+	return nil
+}
+
+// update runs fn in a write transaction and counts the commit.
+func (o *Outbox) update(fn func(tx *bolt.Tx) error) error {
+	if err := o.db.Update(fn); err != nil {
+		return err
+	}
+	o.commits.Add(1)
 	return nil
 }
 
 // Path is the outbox's file.
 func (o *Outbox) Path() string { return o.path }
 
-// Close stops the committer, waiting for a commit in progress, and closes
-// the file. It is idempotent.
+// Close stops the committer, waiting for a commit in progress, deletes
+// the acknowledged entries still waiting for a commit, and closes the
+// file. It is idempotent.
 func (o *Outbox) Close() error {
 	var err error
 	o.closeOnce.Do(func() {
 		close(o.done)
 		<-o.stopped
+		err = o.flushAcks()
 		if cerr := o.db.Close(); cerr != nil {
-			err = fmt.Errorf("outbox: close %s: %w", o.path, cerr)
+			err = errors.Join(err, fmt.Errorf("outbox: close %s: %w", o.path, cerr))
 		}
 	})
 	return err

@@ -28,6 +28,13 @@
 //     readings per second so that a long outage does not crowd out live
 //     data or swamp the link.
 //
+// Connection attempts are paced by the uplink, not by paho, whose waits
+// have no jitter (a broker restart would have every device come back at
+// the same instant): before each attempt but a fresh start's first, it
+// waits a random time in [0, bound], the bound doubling from 1 s up to
+// Opts.ConnectRetry and starting again only after a connection that lasted
+// that long (reconnect.go).
+//
 // One goroutine, the one running Run, owns all of the uplink's state;
 // paho's callbacks only hand events to it over channels.
 package uplink

@@ -47,7 +47,10 @@ type Opts struct {
 	// ReplayRate bounds backlog replay, in readings per second. 0 means
 	// no bound beyond the in-flight window.
 	ReplayRate float64
-	// ConnectRetry is the longest wait between connection attempts.
+	// ConnectRetry is the longest wait between connection attempts. Each
+	// wait is drawn at random from zero up to a bound that starts at 1 s
+	// and doubles per attempt up to ConnectRetry, so that devices that
+	// lost their broker together do not come back together (see redial).
 	// 0 means 30 s.
 	ConnectRetry time.Duration
 	// Heartbeat, when set, is called every HeartbeatInterval while
@@ -105,7 +108,8 @@ type Uplink struct {
 	// newClient is mqtt.NewClient; tests replace it.
 	newClient func(*mqtt.ClientOptions) mqtt.Client
 
-	cfg configLink // configs and their answers (config.go)
+	cfg    configLink // configs and their answers (config.go)
+	redial redial     // the waits between connection attempts (reconnect.go)
 
 	connected                                        atomic.Bool
 	batches, replayed, resends, ackedOK, foreignAcks atomic.Uint64
@@ -155,6 +159,7 @@ func New(device string, ob Outbox, opts Opts) (*Uplink, error) {
 	}
 	return &Uplink{
 		device: device, ob: ob, o: opts, log: log,
+		redial: redial{max: opts.ConnectRetry},
 		wake:   make(chan struct{}, 1),
 		acks:   make(chan telemetry.Ack, 64),
 		conned: make(chan bool, 8),
@@ -213,12 +218,17 @@ func (u *Uplink) clientOptions(ctx context.Context) *mqtt.ClientOptions {
 		SetOrderMatters(false).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).
-		SetMaxReconnectInterval(u.o.ConnectRetry).
+		// paho's waits have no jitter: the uplink waits itself, before
+		// each attempt (reconnect.go).
+		SetConnectRetryInterval(0).
+		SetMaxReconnectInterval(0).
 		SetConnectTimeout(10*time.Second).
 		SetKeepAlive(30*time.Second).
 		SetWill(telemetry.StatusTopic(u.device), string(will), 1, true).
-		SetConnectionNotificationHandler(u.connectNotification)
+		SetConnectionNotificationHandler(func(c mqtt.Client, n mqtt.ConnectionNotification) {
+			u.connectNotification(c, n)
+			u.redial.paceConnections(ctx, n)
+		})
 	if u.o.TLS != nil {
 		o.SetTLSConfig(u.o.TLS)
 	}
