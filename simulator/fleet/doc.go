@@ -15,10 +15,11 @@
 //   - Goroutines: the agent's (sampler, uplink, outbox committer), paho's
 //     (about six per connected client) and the chip's (three, in
 //     chip.ServeUART), parked while idle.
-//   - Disk: every reading is one outbox commit (two fdatasyncs in bbolt)
-//     and every acknowledgement one more. A device's group commit only
-//     groups its own appends, so the fleet's fsync rate grows with the
-//     number of devices over the interval.
+//   - Disk: every reading is one outbox commit (two fdatasyncs in bbolt);
+//     an acknowledgement's deletion rides on the device's next commit
+//     (agent/outbox). A device's group commit only groups its own
+//     appends, so the fleet's fsync rate grows with the number of devices
+//     over the interval.
 //   - Connects: devices start Opts.Ramp a second, so the broker does not
 //     meet every CONNECT at once.
 //
