@@ -255,6 +255,8 @@ type LoadOpts struct {
 	// Long runs the sustained row for 5 minutes instead of 60 s.
 	Long  bool
 	Quick bool // a smoke run: short windows, a tenth of the load
+	// SustainedOnly skips the ratio row.
+	SustainedOnly bool
 	// CPUProfile, when set, receives a CPU profile of the sustained
 	// window.
 	CPUProfile string
@@ -284,13 +286,15 @@ func Load(dir string, o LoadOpts, say func(format string, args ...any)) []Row {
 		so.Warm, so.Window, so.Hot = 2*time.Second, 10*time.Second, 50*time.Millisecond
 	}
 	var rows []Row
-	say("bench: collector ingest vs a null subscriber (%s)…", shape)
-	r, err := CollectorVsNull(dir, shape, warm, meas, runs, say)
-	if err != nil {
-		say("bench: collector vs null subscriber: %v", err)
-		r = Row{Measure: "collector ingest vs null subscriber", Note: err.Error()}
+	if !o.SustainedOnly {
+		say("bench: collector ingest vs a null subscriber (%s)…", shape)
+		r, err := CollectorVsNull(dir, shape, warm, meas, runs, say)
+		if err != nil {
+			say("bench: collector vs null subscriber: %v", err)
+			r = Row{Measure: "collector ingest vs null subscriber", Note: err.Error()}
+		}
+		rows = append(rows, r)
 	}
-	rows = append(rows, r)
 	say("bench: sustained load for %v after %v with alerts…", so.Window, so.Warm)
 	rs, err := SustainedLoad(dir, so)
 	if err != nil {

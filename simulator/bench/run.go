@@ -13,7 +13,8 @@ type Opts struct {
 	Dir   string // scratch directory
 	Quick bool   // smaller sizes, for a smoke run
 	Log   io.Writer
-	// Only, when set, runs one group of rows: "load" (see Load).
+	// Only, when set, runs one group of rows: "load" (see Load), or
+	// "sustained" (Load's sustained rows alone).
 	Only string
 	Long bool // the load rows' sustained run lasts 5 minutes instead of 60 s
 	// CPUProfile, when set, receives a CPU profile of the sustained load.
@@ -33,8 +34,8 @@ func Run(o Opts) []Row {
 		obTotal, drainN, warm, meas = 20000, 50000, 5*time.Second, 3*time.Second
 	}
 	var rows []Row
-	if o.Only == "load" {
-		return Load(o.Dir, LoadOpts{Long: o.Long, Quick: o.Quick, CPUProfile: o.CPUProfile}, say)
+	if o.Only == "load" || o.Only == "sustained" {
+		return Load(o.Dir, LoadOpts{Long: o.Long, Quick: o.Quick, CPUProfile: o.CPUProfile, SustainedOnly: o.Only == "sustained"}, say)
 	}
 	add := func(name string, r []Row, err error) {
 		if err != nil {
