@@ -90,7 +90,7 @@ func (db *DB) judge(batches []telemetry.Batch, arrived, futureAfter time.Time) (
 func (db *DB) appendDirect(batches []telemetry.Batch, arrived, futureAfter time.Time) ([]store.AppendResult, error) {
 	results := make([]store.AppendResult, len(batches))
 	var a *appender
-	moved := make(map[byte]int)
+	moved := make(map[part]int)
 	err := db.update("append", func(tx *bbolt.Tx) error {
 		clear(moved)
 		for _, b := range batches {

@@ -10,7 +10,7 @@
 // re-sent block is a duplicate too.
 //
 // Append writes each batch to the journal (schema 6), one value at the
-// end of one of 256 append-only partitions, and judges it against every
+// end of one of 1,024 append-only partitions, and judges it against every
 // device's state, which the store keeps in memory (the mirror): the
 // answer is the one a direct write would give, from a tenth of a page
 // written a batch instead of four or five. A compactor moves each
@@ -73,7 +73,7 @@
 //	notify_due/                bucket (schema 4): the pending notifications
 //	  <next attempt><created><channel> 0x00 <key>  empty value
 //	journal/                   bucket of buckets (schema 6)
-//	  <partition>/             one byte: FNV-1a (32 bit) of the device id mod 256
+//	  <partition>/             big-endian uint16: FNV-1a (32 bit) of the device id mod 1024
 //	    <n>                    big-endian uint64, the bucket's sequence: a journal entry
 //
 // A reading key is 16 bytes: the reading's Unix milliseconds as a
