@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -82,6 +84,8 @@ func SustainedLoad(dir string, o SustainedOpts) ([]Row, error) {
 		infl, _ := mon.Get(load.SysInflight)
 		return backlog{at: time.Now(), acked: s.Acked, unacked: s.Unacked(), queued: q, inflight: infl, behind: s.Behind}
 	}
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	cpu0 := processCPU()
 	windowStart := time.Now()
 	samples := []backlog{sample()}
@@ -100,6 +104,15 @@ func SustainedLoad(dir string, o SustainedOpts) ([]Row, error) {
 	}
 	windowEnd := time.Now()
 	cpu := processCPU() - cpu0
+	var ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms1)
+	if o.CPUProfile != "" {
+		// What is live beside the CPU profile: what each GC cycle scans.
+		if f, err := os.Create(o.CPUProfile + ".heap"); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	_, commits1 := r.col.IngestBacklog()
 	if o.CPUProfile != "" {
 		pprof.StopCPUProfile()
@@ -139,10 +152,12 @@ func SustainedLoad(dir string, o SustainedOpts) ([]Row, error) {
 		{Measure: label + ": stored+acked", Value: rate, Unit: "readings/s", Peer: fmt.Sprintf("offered %s/s", num(offered)),
 			Ratio: rate / offered, Goal: "≥ 0.98", OK: rate/offered >= 0.98,
 			Note: fmt.Sprintf("%.1f commits/s (2 fdatasync each), %.0f readings a commit; ack latency p50 %v, p99 %v (whole run); "+
-				"process CPU %.2f cores, %.1f µs a reading (broker and generator included)",
+				"process CPU %.2f cores, %.1f µs a reading (broker and generator included); "+
+				"GC %d cycles (GOGC %d), heap %d MiB in use at the end",
 				float64(commits1-commits0)/secs, float64(last.acked-first.acked)/float64(max(commits1-commits0, 1)),
 				g.AckLatency().Quantile(0.5).Round(time.Millisecond), g.AckLatency().Quantile(0.99).Round(time.Millisecond),
-				cpu.Seconds()/windowEnd.Sub(windowStart).Seconds(), float64(cpu.Microseconds())/float64(max(last.acked-first.acked, 1)))},
+				cpu.Seconds()/windowEnd.Sub(windowStart).Seconds(), float64(cpu.Microseconds())/float64(max(last.acked-first.acked, 1)),
+				ms1.NumGC-ms0.NumGC, gcPercent(), ms1.HeapInuse>>20)},
 		{Measure: label + ": fastest backlog growth", Value: growth, Unit: "readings/s", Peer: fmt.Sprintf("limit %s/s (1%%)", num(limit)),
 			Ratio: growth / limit, Goal: "≤ 1.00", OK: growth <= limit,
 			Note: fmt.Sprintf("slopes/s: unacked %+.0f, ingest queue %+.1f, broker in flight %+.1f, generator behind %+.1f; final %d, %d, %d, %d",
@@ -194,6 +209,13 @@ func alertLatency(r *loadRig, g *load.Generator, from, to time.Time, o Sustained
 		{Measure: label + ": p99", Value: p99, Unit: "ms", Peer: "limit 250 ms", Ratio: p99 / limit, Goal: "≤ 1.00",
 			OK: p99 <= limit && len(lat) >= 100, Note: note},
 	}
+}
+
+// gcPercent is the GOGC in force.
+func gcPercent() int {
+	p := debug.SetGCPercent(-1)
+	debug.SetGCPercent(p)
+	return p
 }
 
 // processCPU is the CPU time (user and system) this process has used.

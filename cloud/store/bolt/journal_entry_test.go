@@ -2,11 +2,16 @@ package bolt
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
+	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -84,4 +89,64 @@ func FuzzDecodeEntry(f *testing.F) {
 			t.Fatal("entry does not round-trip")
 		}
 	})
+}
+
+// TestCompactPartOfAPartition checks a compaction that moves only the
+// head of a partition (a backlog larger than maxCompact): the moved
+// batches are in the indexes, the rest stay journaled in order, and a
+// later compaction moves them.
+func TestCompactPartOfAPartition(t *testing.T) {
+	ctx := context.Background()
+	// The compactor's turns are a day apart: only the test compacts.
+	db, err := Open(filepath.Join(t.TempDir(), "c.db"), &Opts{CompactEvery: 24 * time.Hour * journalParts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	for seq := uint64(1); seq <= 5; seq++ {
+		b := telemetry.Batch{Device: "gauge", Records: []telemetry.Record{{Seq: seq, Reading: telemetry.Reading{
+			Sensor: "level", Quantity: telemetry.WaterLevel, Value: float64(seq), Time: at.Add(time.Duration(seq) * time.Second)}}}}
+		if _, err := db.Append(ctx, at, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := partOf("gauge")
+	db.mu.Lock()
+	n, err := db.compact(p, 2)
+	pending := db.pending[p]
+	db.mu.Unlock()
+	if err != nil || n != 2 || pending != 3 {
+		t.Fatalf("compact(limit 2) = %d, %v; pending %d; want 2 moved, 3 pending", n, err, pending)
+	}
+	stored := func() (indexed []uint64, journaled []uint64) {
+		db.bdb.View(func(tx *bbolt.Tx) error {
+			if b := tx.Bucket(bucketReadings).Bucket([]byte("gauge")); b != nil {
+				b.ForEach(func(k, v []byte) error {
+					r, _ := decodeRecord(k, v)
+					indexed = append(indexed, r.Seq)
+					return nil
+				})
+			}
+			if b := tx.Bucket(bucketJournal).Bucket(p.key()); b != nil {
+				b.ForEach(func(_, v []byte) error {
+					e, _ := decodeEntry(v)
+					journaled = append(journaled, e.batch.Records[0].Seq)
+					return nil
+				})
+			}
+			return nil
+		})
+		return indexed, journaled
+	}
+	if idx, jr := stored(); !reflect.DeepEqual(idx, []uint64{1, 2}) || !reflect.DeepEqual(jr, []uint64{3, 4, 5}) {
+		t.Fatalf("after compacting 2: indexed %v, journaled %v; want [1 2], [3 4 5]", idx, jr)
+	}
+	got, err := db.Readings(ctx, store.ReadingQuery{Device: "gauge", From: at, To: at.Add(time.Minute)})
+	if err != nil || len(got) != 5 {
+		t.Fatalf("Readings = %d records, %v; want 5", len(got), err)
+	}
+	if idx, jr := stored(); !reflect.DeepEqual(idx, []uint64{1, 2, 3, 4, 5}) || jr != nil {
+		t.Fatalf("after a read: indexed %v, journaled %v; want all indexed, none journaled", idx, jr)
+	}
 }
