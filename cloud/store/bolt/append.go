@@ -52,12 +52,18 @@ func (db *DB) Append(ctx context.Context, arrived time.Time, batches ...telemetr
 			for i, b := range batches {
 				entries[i] = journalEntry{arrived: arrived, futureAfter: futureAfter, batch: b}
 			}
-			if err := db.update("append", func(tx *bbolt.Tx) error { return journal(tx, entries) }); err != nil {
+			var seqs []uint64
+			err := db.update("append", func(tx *bbolt.Tx) (err error) {
+				seqs, err = journal(tx, entries)
+				return err
+			})
+			if err != nil {
 				return nil, err
 			}
 			db.adopt(judged)
-			for _, b := range batches {
-				db.pending[partOf(b.Device)]++
+			for i, b := range batches {
+				p := partOf(b.Device)
+				db.pending[p] = append(db.pending[p], seqs[i])
 			}
 			return results, nil
 		}
@@ -90,19 +96,17 @@ func (db *DB) judge(batches []telemetry.Batch, arrived, futureAfter time.Time) (
 func (db *DB) appendDirect(batches []telemetry.Batch, arrived, futureAfter time.Time) ([]store.AppendResult, error) {
 	results := make([]store.AppendResult, len(batches))
 	var a *appender
-	moved := make(map[part]int)
+	var moved map[part]int
 	err := db.update("append", func(tx *bbolt.Tx) error {
-		clear(moved)
+		var parts []part
 		for _, b := range batches {
-			p := partOf(b.Device)
-			if _, done := moved[p]; done || db.pending[p] == 0 {
-				continue
+			if p := partOf(b.Device); len(db.pending[p]) > 0 && !slices.Contains(parts, p) {
+				parts = append(parts, p)
 			}
-			n, err := db.compactPart(tx, p, math.MaxInt)
-			if err != nil {
-				return err
-			}
-			moved[p] = n
+		}
+		var err error
+		if moved, err = db.compactIn(tx, parts, math.MaxInt); err != nil {
+			return err
 		}
 		a = db.newAppender(tx)
 		for i, b := range batches {
@@ -117,9 +121,7 @@ func (db *DB) appendDirect(batches []telemetry.Batch, arrived, futureAfter time.
 	if err != nil {
 		return nil, err
 	}
-	for p, n := range moved {
-		db.pending[p] -= n
-	}
+	db.took(moved)
 	db.adopt(a.open)
 	return results, nil
 }

@@ -38,13 +38,14 @@ var (
 	bucketNotifications = []byte("notifications")
 	bucketNotifyDue     = []byte("notify_due")
 	bucketJournal       = []byte("journal")
+	bucketJournalMarks  = []byte("journal_marks")
 	keySchema           = []byte("schema")
 )
 
 // dataBuckets are the top-level buckets besides meta, in the order the
 // schema versions added them.
 var dataBuckets = [][]byte{bucketDevices, bucketReadings, bucketAlerts, bucketAggregates,
-	bucketRollups, bucketNotifications, bucketNotifyDue, bucketJournal}
+	bucketRollups, bucketNotifications, bucketNotifyDue, bucketJournal, bucketJournalMarks}
 
 // schemaBuckets says how many of dataBuckets each schema version has; a
 // version missing here is one this build neither reads nor migrates.
@@ -85,7 +86,7 @@ type DB struct {
 	// counts exactly what the journal holds.
 	mu      sync.Mutex
 	mirror  map[string]*deviceState // every device's state, journal included
-	pending [journalParts]int       // batches in each journal partition
+	pending [journalParts][]uint64  // each partition's journal entries not yet applied, oldest first
 	stop    chan struct{}           // closed by Close: the compactor returns
 	done    chan struct{}           // closed by the compactor when it has returned
 }

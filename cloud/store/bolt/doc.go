@@ -10,20 +10,22 @@
 // re-sent block is a duplicate too.
 //
 // Append writes each batch to the journal (schema 6), one value at the
-// end of one of 1,024 append-only partitions, and judges it against every
-// device's state, which the store keeps in memory (the mirror): the
-// answer is the one a direct write would give, from a tenth of a page
-// written a batch instead of four or five. A compactor moves each
-// partition's batches into the indexes below every minute (Opts.CompactEvery),
-// with the code a direct write runs, in one transaction a partition, so
-// that a device's several batches share its pages; reads of readings,
-// aggregates and rollups first compact the partitions they read, and
-// Devices answers from the mirror. Open rebuilds the mirror by replaying
-// the journal over the stored states, so a power cut loses nothing a
-// committed Append wrote. A batch of an earlier incarnation, whose
-// duplicates only the stored keys tell, is written directly after its
-// devices' partitions are compacted in the same transaction; so is every
-// batch with Opts.NoJournal. See journal.go for why.
+// end of an append-only bucket, and judges it against every device's
+// state, which the store keeps in memory (the mirror): the answer is the
+// one a direct write would give, from a tenth of a page written a batch
+// instead of four or five. The journal's batches belong to 1,024
+// partitions by device; a compactor moves each partition's batches into
+// the indexes below every minute (Opts.CompactEvery), with the code a
+// direct write runs, in one transaction a partition, so that a device's
+// several batches share its pages; it deletes the journal's head once no
+// partition needs it. Reads of readings, aggregates and rollups first
+// compact the partitions they read, and Devices answers from the mirror.
+// Open rebuilds the mirror by replaying the journal's unapplied batches
+// over the stored states, so a power cut loses nothing a committed Append
+// wrote. A batch of an earlier incarnation, whose duplicates only the
+// stored keys tell, is written directly after its devices' partitions are
+// compacted in the same transaction; so is every batch with
+// Opts.NoJournal. See journal.go for why.
 //
 // The received set is the current incarnation's (telemetry.Batch.Incarnation,
 // the device's outbox file). A batch of an incarnation the device has not
@@ -72,9 +74,11 @@
 //	  <channel> 0x00 <key>     store.Notification as JSON
 //	notify_due/                bucket (schema 4): the pending notifications
 //	  <next attempt><created><channel> 0x00 <key>  empty value
-//	journal/                   bucket of buckets (schema 6)
-//	  <partition>/             big-endian uint16: FNV-1a (32 bit) of the device id mod 1024
-//	    <n>                    big-endian uint64, the bucket's sequence: a journal entry
+//	journal/                   bucket (schema 6)
+//	  <n>                      big-endian uint64, the bucket's sequence: a journal entry
+//	journal_marks/             bucket (schema 6)
+//	  <partition>              big-endian uint16, FNV-1a (32 bit) of the device id mod 1024:
+//	                           the last entry of the partition a compaction applied (uint64)
 //
 // A reading key is 16 bytes: the reading's Unix milliseconds as a
 // big-endian uint64 with the sign bit flipped (so that times before 1970
@@ -124,9 +128,12 @@
 // (uvarint) and for each its first and last sequence numbers and number of
 // aggregates (uvarint each) and each aggregate as its length (uvarint),
 // its aggregate key without an incarnation and its aggregate value. A
-// device's entries are all in one partition, in the order Append wrote
-// them; a compaction moves a partition's oldest entries and deletes them
-// in the same transaction (the whole partition bucket when it moved all).
+// device's entries are all of one partition and in the order Append wrote
+// them. A compaction applies a partition's oldest entries in order and
+// records the last in journal_marks, in the same transaction; an entry at
+// or below its partition's mark is applied and stays only until every
+// entry before it is (the compaction deletes the journal's head up to the
+// oldest entry still pending).
 //
 // A device state is last_seen as Unix microseconds (8 bytes, big-endian,
 // two's complement), the duplicate count (uvarint), then the received set:
@@ -149,8 +156,8 @@
 //
 // # Versions
 //
-// Schema 6 added the journal bucket and changed no encoding: Open adds
-// the bucket to a schema 5 file. The version was bumped so that a schema
+// Schema 6 added the journal and journal_marks buckets and changed no
+// encoding: Open adds them to a schema 5 file. The version was bumped so that a schema
 // 5 build, which would not see the journal's batches, refuses the file;
 // to go back, Compact and then set the version to 5 and drop the bucket.
 //

@@ -235,7 +235,7 @@ func downgrade(t *testing.T, path string, alter func(*bbolt.Tx) error) {
 		if k, _ := tx.Bucket([]byte("journal")).Cursor().First(); k != nil {
 			t.Fatal("downgrade: the journal holds batches; compact first")
 		}
-		for _, name := range []string{"rollups", "notifications", "notify_due", "journal"} {
+		for _, name := range []string{"rollups", "notifications", "notify_due", "journal", "journal_marks"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
 			}
@@ -419,8 +419,10 @@ func TestMigrateSchema5(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = raw.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket([]byte("journal")); err != nil {
-			return err
+		for _, name := range []string{"journal", "journal_marks"} {
+			if err := tx.DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket([]byte("meta")).Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, 5))
 	})
