@@ -36,7 +36,11 @@ func (in *Ingest) Run(ctx context.Context) error {
 	// is still acknowledged (it is stored); their buffer keeps the handing
 	// over from waiting for the previous group's acks to go out.
 	toAck := make(chan committed, 4)
-	toObserve := make(chan committed, 4)
+	// The observer writes alerts to the store: each waits for its single
+	// writer, behind commits and compactions. Room for a few hundred
+	// milliseconds of groups keeps those waits out of the commits (and so
+	// out of the acks); a group holds at most MaxGroup batches.
+	toObserve := make(chan committed, 64)
 	observed, acked := make(chan error, 1), make(chan struct{})
 	go func() {
 		for g := range toAck {
