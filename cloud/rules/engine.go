@@ -93,7 +93,17 @@ type Engine struct {
 	// it.
 	streams map[streamKey]*streamStates
 	nstates int
+	// tickers are the states that time alone can change (silence and
+	// period rules): Tick walks them only, not every stream. A city's
+	// 100,000 streams walked each second held the engine 30–100 ms.
+	tickers []ticker
 	stats   Stats
+}
+
+// ticker is the state of one stream under its i-th rule.
+type ticker struct {
+	ss *streamStates
+	i  int
 }
 
 type streamKey struct {
@@ -253,16 +263,11 @@ func addLate(ls []Late, l Late) []Late {
 // passed without a reading of the next period.
 func (e *Engine) Tick(now time.Time) []Transition {
 	var out []Transition
-	for _, ss := range e.streams {
-		for i, st := range ss.states {
-			if st == nil {
-				continue
-			}
-			r := ss.rules[i]
-			for _, t := range st.tick(r, now) {
-				t.Rule, t.Device, t.Sensor = r, ss.stream.Device, ss.stream.Sensor
-				out = append(out, t)
-			}
+	for _, tk := range e.tickers {
+		ss, r := tk.ss, tk.ss.rules[tk.i]
+		for _, t := range ss.states[tk.i].tick(r, now) {
+			t.Rule, t.Device, t.Sensor = r, ss.stream.Device, ss.stream.Sensor
+			out = append(out, t)
 		}
 	}
 	slices.SortFunc(out, func(a, b Transition) int { return a.Time.Compare(b.Time) })
@@ -317,6 +322,9 @@ func (ss *streamStates) state(e *Engine, i int) *state {
 		st = newState(ss.rules[i])
 		ss.states[i] = st
 		e.nstates++
+		if k := ss.rules[i].Kind; k == Silence || k == Period {
+			e.tickers = append(e.tickers, ticker{ss, i})
+		}
 	}
 	return st
 }

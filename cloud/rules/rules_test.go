@@ -349,3 +349,43 @@ func TestStreamsUnderSeveralRules(t *testing.T) {
 		t.Errorf("dev-3: %s, want %s", got, want)
 	}
 }
+
+// TestOnlySilenceAndPeriodTick guards what Tick relies on to walk only
+// the silence and period states: a state of any other kind, fed readings
+// that open and clear it, never changes with time alone.
+func TestOnlySilenceAndPeriodTick(t *testing.T) {
+	rules := append(benchRules(),
+		Rule{Plan: "bench", ID: "trapped", Kind: Event, Quantity: telemetry.WaterLevel},
+		Rule{Plan: "bench", ID: "sane", Kind: Range, Quantity: telemetry.WaterLevel, Min: -5, Max: 20},
+		Rule{Plan: "bench", ID: "silent", Kind: Silence, Quantity: telemetry.WaterLevel, After: 10 * m})
+	for i := range rules {
+		r := &rules[i]
+		if r.Kind == Silence || r.Kind == Period {
+			continue
+		}
+		st := newState(r)
+		for k, v := range []float64{1, 5, 5, 30, 30, 1, 2, 2} {
+			st.observe(r, t0.Add(time.Duration(k)*10*m), v)
+			for _, later := range []time.Duration{0, m, h, 48 * h, 400 * 24 * h} {
+				if trs := st.tick(r, t0.Add(time.Duration(k)*10*m+later)); trs != nil {
+					t.Fatalf("%s (%s): tick changed a state: %+v", r.ID, r.Kind, trs)
+				}
+			}
+		}
+	}
+	e, err := New(rules, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := range 3 {
+		e.Observe(fmt.Sprintf("gauge-%d", d), []telemetry.Record{{Seq: 1, Reading: telemetry.Reading{Sensor: "level",
+			Quantity: telemetry.WaterLevel, Value: 1, Time: t0}}})
+	}
+	// Three streams: each has a day-mean (period) and a silence state.
+	if len(e.tickers) != 6 {
+		t.Fatalf("%d states to tick, want 6 (three streams' period and silence rules)", len(e.tickers))
+	}
+	if trs := e.Tick(t0.Add(11 * m)); len(trs) != 3 {
+		t.Fatalf("Tick after 11 minutes of silence = %d transitions, want 3 (one per stream)", len(trs))
+	}
+}
