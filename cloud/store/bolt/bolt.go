@@ -208,6 +208,25 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 // migrateDevices gives every device state of a schema 1 or 2 file its
 // first incarnation: unknown (0), counted as the device's one outbox.
 func migrateDevices(devices *bbolt.Bucket) error {
+	return rewriteStates(devices, func(s *deviceState) bool {
+		s.incarnations = max(s.incarnations, 1)
+		return true
+	})
+}
+
+// clearOpenHours removes the open rollup hours (schema 5) of every
+// device state that has some.
+func clearOpenHours(devices *bbolt.Bucket) error {
+	return rewriteStates(devices, func(s *deviceState) bool {
+		had := len(s.open) > 0
+		s.open = nil
+		return had
+	})
+}
+
+// rewriteStates decodes every device state, lets change alter it, and
+// writes back those it reports changed.
+func rewriteStates(devices *bbolt.Bucket, change func(*deviceState) bool) error {
 	// Collect, then write: bbolt does not promise a cursor survives Put.
 	var ids, states [][]byte
 	err := devices.ForEach(func(k, v []byte) error {
@@ -215,32 +234,7 @@ func migrateDevices(devices *bbolt.Bucket) error {
 		if err != nil {
 			return fmt.Errorf("device %q: %w", k, err)
 		}
-		s.incarnations = max(s.incarnations, 1)
-		ids, states = append(ids, append([]byte(nil), k...)), append(states, s.encode())
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for i, id := range ids {
-		if err := devices.Put(id, states[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// clearOpenHours removes the open rollup hours (schema 5) of every
-// device state that has some.
-func clearOpenHours(devices *bbolt.Bucket) error {
-	var ids, states [][]byte
-	err := devices.ForEach(func(k, v []byte) error {
-		s, err := decodeDeviceState(v)
-		if err != nil {
-			return fmt.Errorf("device %q: %w", k, err)
-		}
-		if len(s.open) > 0 {
-			s.open = nil
+		if change(&s) {
 			ids, states = append(ids, append([]byte(nil), k...)), append(states, s.encode())
 		}
 		return nil
