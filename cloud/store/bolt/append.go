@@ -137,7 +137,7 @@ func (db *DB) adopt(open map[string]*openDevice) {
 		*m = d.state
 		m.open = nil // the mirror judges; rollups are the indexes'
 		// As stored: the microsecond (see deviceState.encode).
-		m.lastSeen = time.UnixMicro(m.lastSeen.UnixMicro()).UTC()
+		m.LastSeen = time.UnixMicro(m.LastSeen.UnixMicro()).UTC()
 	}
 }
 
@@ -228,11 +228,11 @@ func (a *appender) batch(b telemetry.Batch, arrived, futureAfter time.Time) (sto
 	if err != nil {
 		return res, err
 	}
-	if arrived.After(d.state.lastSeen) {
-		d.state.lastSeen = arrived
+	if arrived.After(d.state.LastSeen) {
+		d.state.LastSeen = arrived
 	}
 	inc := b.Incarnation
-	res.Stale = d.state.incarnate(inc)
+	res.Stale, _ = d.state.Incarnate(inc)
 	if res.Stale && a.dry() {
 		return res, errStaleDry
 	}
@@ -258,21 +258,21 @@ func (a *appender) batch(b telemetry.Batch, arrived, futureAfter time.Time) (sto
 				res.Duplicates++
 				continue
 			}
-			d.state.stale++
+			d.state.Stale++
 		} else {
-			if d.state.received.Contains(r.Seq) {
+			if d.state.Received.Contains(r.Seq) {
 				res.Duplicates++
 				continue
 			}
-			d.state.received = d.state.received.Add(one)
+			d.state.Received = d.state.Received.Add(one)
 		}
 		r.Flags &^= telemetry.FutureTime
 		if r.Time.After(futureAfter) {
 			r.Flags |= telemetry.FutureTime
-			d.state.futureTime++
+			d.state.FutureTime++
 		}
 		if b.Replay {
-			d.state.replayed++
+			d.state.Replayed++
 		}
 		if res.New == nil { // nil when none is new, as before
 			res.New = make([]telemetry.Record, 0, len(b.Records))
@@ -300,16 +300,16 @@ func (a *appender) batch(b telemetry.Batch, arrived, futureAfter time.Time) (sto
 			if fresh = c.Range.Len(); a.hasBlock(b.Device, d, c, inc) {
 				fresh = 0
 			}
-			d.state.stale += fresh
+			d.state.Stale += fresh
 		} else {
-			fresh = c.Range.Len() - overlap(d.state.received, c.Range)
-			d.state.received = d.state.received.Add(c.Range)
+			fresh = c.Range.Len() - overlap(d.state.Received, c.Range)
+			d.state.Received = d.state.Received.Add(c.Range)
 		}
 		res.Duplicates += int(c.Range.Len() - fresh)
 		if fresh == 0 {
 			continue
 		}
-		d.state.condensed += fresh
+		d.state.Condensed += fresh
 		res.Condensed += fresh
 		if a.dry() {
 			continue
@@ -321,7 +321,7 @@ func (a *appender) batch(b telemetry.Batch, arrived, futureAfter time.Time) (sto
 			a.sums.aggregate(b.Device, ag)
 		}
 	}
-	d.state.duplicates += uint64(res.Duplicates)
+	d.state.Duplicates += uint64(res.Duplicates)
 	bySeq := func(x, y telemetry.Record) int { return cmp.Compare(x.Seq, y.Seq) }
 	if !slices.IsSortedFunc(res.New, bySeq) { // a decoded batch's always are
 		slices.SortFunc(res.New, bySeq)
@@ -330,35 +330,6 @@ func (a *appender) batch(b telemetry.Batch, arrived, futureAfter time.Time) (sto
 		res.New = nil // as the contract's other backends say "nothing new"
 	}
 	return res, nil
-}
-
-// incarnate makes the batch's incarnation inc current when it is new to
-// the device and reports whether it is an earlier one (see store.Store's
-// Append for the rules).
-func (s *deviceState) incarnate(inc uint64) (stale bool) {
-	if s.incarnations == 0 {
-		s.incarnations = 1 // the device's first outbox
-	}
-	switch {
-	case inc == 0 || inc == s.incarnation:
-		return false
-	case s.incarnation == 0:
-		// The outbox whose batches had no incarnation, now upgraded: its
-		// sequence numbers go on.
-		s.incarnation = inc
-		return false
-	case slices.Contains(s.previous, inc):
-		return true
-	}
-	s.previous = append(s.previous, s.incarnation)
-	if n := len(s.previous); n > maxPrevious {
-		s.previous = slices.Clone(s.previous[n-maxPrevious:])
-	}
-	s.previousReceived += s.received.Count()
-	s.received = nil
-	s.incarnation = inc
-	s.incarnations++
-	return false
 }
 
 // hasBlock reports whether c, condensed by the outbox of incarnation inc,

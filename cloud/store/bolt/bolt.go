@@ -209,7 +209,7 @@ func checkSchema(bdb *bbolt.DB, path string) error {
 // first incarnation: unknown (0), counted as the device's one outbox.
 func migrateDevices(devices *bbolt.Bucket) error {
 	return rewriteStates(devices, func(s *deviceState) bool {
-		s.incarnations = max(s.incarnations, 1)
+		s.Incarnations = max(s.Incarnations, 1)
 		return true
 	})
 }

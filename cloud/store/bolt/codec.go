@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/xiuhua/xiuhua/cloud/store/devstate"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -172,20 +173,16 @@ func cutString(b []byte) (s string, rest []byte, ok bool) {
 	return string(b[:n]), b[n:], true
 }
 
-// deviceState is what devices/<id> holds.
+// deviceState is what devices/<id> holds: the state both backends keep,
+// and the open rollup hours only bolt keeps.
 type deviceState struct {
-	lastSeen   time.Time
-	duplicates uint64
-	received   telemetry.Ranges // of the current incarnation
-	// Schema 2: absent in a state written by schema 1, meaning zero.
-	condensed, replayed, futureTime uint64
-	// Schema 3: absent in a state written by schema 1 or 2, meaning zero
-	// (the migration to schema 3 sets incarnations to 1).
-	incarnation      uint64   // the current outbox's; 0 until a batch names one
-	incarnations     uint64   // outboxes the device has had, the current one included
-	previousReceived uint64   // distinct sequence numbers received under earlier incarnations
-	stale            uint64   // sequence numbers stored new from earlier incarnations' batches
-	previous         []uint64 // earlier incarnations, oldest first, at most maxPrevious
+	// Schema 1 wrote LastSeen, Duplicates and Received. Schema 2 added
+	// Condensed, Replayed and FutureTime: absent in a state written by
+	// schema 1, meaning zero. Schema 3 added Incarnation, Incarnations,
+	// PreviousReceived, Stale and Previous: absent in a state written by
+	// schema 1 or 2, meaning zero (the migration to schema 3 sets
+	// Incarnations to 1).
+	devstate.State
 	// Schema 5: absent in a state written by schema 4 or earlier,
 	// meaning none. Each stream's latest hour of rollup sums, kept here
 	// rather than in the rollups bucket until a later hour of the stream
@@ -201,31 +198,26 @@ type openHour struct {
 	sum      rollupSum
 }
 
-// maxPrevious bounds the earlier incarnations a device state remembers. An
-// incarnation forgotten and then heard from again starts an incarnation
-// once more (its batches are stored; completeness restarts).
-const maxPrevious = 64
-
 func (s deviceState) encode() []byte {
-	b := make([]byte, 0, 8+binary.MaxVarintLen64*(1+1+2*len(s.received)+3)+8+binary.MaxVarintLen64*4+8*len(s.previous))
-	b = binary.BigEndian.AppendUint64(b, uint64(s.lastSeen.UnixMicro()))
-	b = binary.AppendUvarint(b, s.duplicates)
-	b = binary.AppendUvarint(b, uint64(len(s.received)))
+	b := make([]byte, 0, 8+binary.MaxVarintLen64*(1+1+2*len(s.Received)+3)+8+binary.MaxVarintLen64*4+8*len(s.Previous))
+	b = binary.BigEndian.AppendUint64(b, uint64(s.LastSeen.UnixMicro()))
+	b = binary.AppendUvarint(b, s.Duplicates)
+	b = binary.AppendUvarint(b, uint64(len(s.Received)))
 	var prev uint64
-	for _, r := range s.received {
+	for _, r := range s.Received {
 		b = binary.AppendUvarint(b, r.First-prev)
 		b = binary.AppendUvarint(b, r.Last-r.First)
 		prev = r.Last
 	}
-	b = binary.AppendUvarint(b, s.condensed)
-	b = binary.AppendUvarint(b, s.replayed)
-	b = binary.AppendUvarint(b, s.futureTime)
-	b = binary.BigEndian.AppendUint64(b, s.incarnation)
-	b = binary.AppendUvarint(b, s.incarnations)
-	b = binary.AppendUvarint(b, s.previousReceived)
-	b = binary.AppendUvarint(b, s.stale)
-	b = binary.AppendUvarint(b, uint64(len(s.previous)))
-	for _, p := range s.previous {
+	b = binary.AppendUvarint(b, s.Condensed)
+	b = binary.AppendUvarint(b, s.Replayed)
+	b = binary.AppendUvarint(b, s.FutureTime)
+	b = binary.BigEndian.AppendUint64(b, s.Incarnation)
+	b = binary.AppendUvarint(b, s.Incarnations)
+	b = binary.AppendUvarint(b, s.PreviousReceived)
+	b = binary.AppendUvarint(b, s.Stale)
+	b = binary.AppendUvarint(b, uint64(len(s.Previous)))
+	for _, p := range s.Previous {
 		b = binary.BigEndian.AppendUint64(b, p)
 	}
 	if len(s.open) == 0 {
@@ -246,19 +238,19 @@ func decodeDeviceState(b []byte) (deviceState, error) {
 	if len(b) < 8 {
 		return s, fmt.Errorf("%w: device state of %d bytes", ErrCorrupt, len(b))
 	}
-	s.lastSeen = time.UnixMicro(int64(binary.BigEndian.Uint64(b))).UTC()
+	s.LastSeen = time.UnixMicro(int64(binary.BigEndian.Uint64(b))).UTC()
 	b = b[8:]
 	var n uint64
 	var ok bool
-	if s.duplicates, b, ok = cutUvarint(b); !ok {
+	if s.Duplicates, b, ok = cutUvarint(b); !ok {
 		return s, fmt.Errorf("%w: device state: bad duplicate count", ErrCorrupt)
 	}
 	if n, b, ok = cutUvarint(b); !ok || n > uint64(len(b))/2 {
 		return s, fmt.Errorf("%w: device state: bad range count", ErrCorrupt)
 	}
-	s.received = make(telemetry.Ranges, n)
+	s.Received = make(telemetry.Ranges, n)
 	var prev uint64
-	for i := range s.received {
+	for i := range s.Received {
 		var gap, span uint64
 		gap, b, ok = cutUvarint(b)
 		if ok {
@@ -268,11 +260,11 @@ func decodeDeviceState(b []byte) (deviceState, error) {
 		if !ok || first < prev || first+span < first {
 			return s, fmt.Errorf("%w: device state: bad range %d", ErrCorrupt, i)
 		}
-		s.received[i] = telemetry.Range{First: first, Last: first + span}
+		s.Received[i] = telemetry.Range{First: first, Last: first + span}
 		prev = first + span
 	}
 	if len(b) != 0 {
-		for _, c := range []*uint64{&s.condensed, &s.replayed, &s.futureTime} {
+		for _, c := range []*uint64{&s.Condensed, &s.Replayed, &s.FutureTime} {
 			if *c, b, ok = cutUvarint(b); !ok {
 				return s, fmt.Errorf("%w: device state: bad counters", ErrCorrupt)
 			}
@@ -291,8 +283,8 @@ func decodeDeviceState(b []byte) (deviceState, error) {
 	if len(b) != 0 {
 		return s, fmt.Errorf("%w: device state: %d bytes after the counters", ErrCorrupt, len(b))
 	}
-	if !s.received.Valid() {
-		return s, fmt.Errorf("%w: device state: received set %v is not canonical", ErrCorrupt, s.received)
+	if !s.Received.Valid() {
+		return s, fmt.Errorf("%w: device state: received set %v is not canonical", ErrCorrupt, s.Received)
 	}
 	return s, nil
 }
@@ -302,21 +294,21 @@ func (s *deviceState) decodeIncarnations(b []byte) ([]byte, bool) {
 	if len(b) < 8 {
 		return nil, false
 	}
-	s.incarnation, b = binary.BigEndian.Uint64(b), b[8:]
+	s.Incarnation, b = binary.BigEndian.Uint64(b), b[8:]
 	var n uint64
 	var ok bool
-	for _, c := range []*uint64{&s.incarnations, &s.previousReceived, &s.stale, &n} {
+	for _, c := range []*uint64{&s.Incarnations, &s.PreviousReceived, &s.Stale, &n} {
 		if *c, b, ok = cutUvarint(b); !ok {
 			return nil, false
 		}
 	}
-	if n > maxPrevious || n > uint64(len(b))/8 {
+	if n > devstate.MaxPrevious || n > uint64(len(b))/8 {
 		return nil, false
 	}
 	if n > 0 {
-		s.previous = make([]uint64, n)
-		for i := range s.previous {
-			s.previous[i], b = binary.BigEndian.Uint64(b), b[8:]
+		s.Previous = make([]uint64, n)
+		for i := range s.Previous {
+			s.Previous[i], b = binary.BigEndian.Uint64(b), b[8:]
 		}
 	}
 	return b, true

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xiuhua/xiuhua/cloud/store/devstate"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -166,19 +167,19 @@ func TestCeilMilli(t *testing.T) {
 
 func TestDeviceStateRoundTrip(t *testing.T) {
 	tests := []deviceState{
-		{lastSeen: time.UnixMicro(0).UTC(), received: telemetry.Ranges{}},
-		{lastSeen: time.UnixMicro(1772352000123456).UTC(), duplicates: 42, received: telemetry.Ranges{{First: 1, Last: 10}, {First: 12, Last: 12}, {First: 100, Last: math.MaxUint64}}},
-		{lastSeen: time.Time{}.UTC(), received: telemetry.Ranges{{First: 3, Last: 3}}},
-		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 90}}, condensed: 60, replayed: 20, futureTime: math.MaxUint64},
-		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 9}}, incarnation: math.MaxUint64, incarnations: 3,
-			previousReceived: 1000, stale: 4, previous: []uint64{0, 17}},
+		{State: devstate.State{LastSeen: time.UnixMicro(0).UTC(), Received: telemetry.Ranges{}}},
+		{State: devstate.State{LastSeen: time.UnixMicro(1772352000123456).UTC(), Duplicates: 42, Received: telemetry.Ranges{{First: 1, Last: 10}, {First: 12, Last: 12}, {First: 100, Last: math.MaxUint64}}}},
+		{State: devstate.State{LastSeen: time.Time{}.UTC(), Received: telemetry.Ranges{{First: 3, Last: 3}}}},
+		{State: devstate.State{LastSeen: time.UnixMicro(5).UTC(), Received: telemetry.Ranges{{First: 1, Last: 90}}, Condensed: 60, Replayed: 20, FutureTime: math.MaxUint64}},
+		{State: devstate.State{LastSeen: time.UnixMicro(5).UTC(), Received: telemetry.Ranges{{First: 1, Last: 9}}, Incarnation: math.MaxUint64, Incarnations: 3,
+			PreviousReceived: 1000, Stale: 4, Previous: []uint64{0, 17}}},
 		// Schema 5: open hours, with and without earlier incarnations.
-		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 9}}, open: []openHour{
+		{State: devstate.State{LastSeen: time.UnixMicro(5).UTC(), Received: telemetry.Ranges{{First: 1, Last: 9}}}, open: []openHour{
 			{quantity: telemetry.PM10, sensor: "dust", hour: 1772352000, sum: rollupSum{count: 3, sum: 7.5, min: 1, max: 4.5, minutes: 1<<59 | 1}},
 			{quantity: telemetry.PM10, sensor: "dust2", hour: -3600, sum: rollupSum{count: 1, sum: -2, min: -2, max: -2, minutes: 1 << 30}},
 			{quantity: telemetry.WaterLevel, sensor: "", hour: 0, sum: rollupSum{count: math.MaxUint64, sum: math.Inf(1), min: math.Inf(-1), max: 0}},
 		}},
-		{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 9}}, incarnation: 3, incarnations: 2, previous: []uint64{7},
+		{State: devstate.State{LastSeen: time.UnixMicro(5).UTC(), Received: telemetry.Ranges{{First: 1, Last: 9}}, Incarnation: 3, Incarnations: 2, Previous: []uint64{7}},
 			open: []openHour{{quantity: "q", sensor: "s", hour: 7200, sum: rollupSum{count: 1, sum: 1, min: 1, max: 1, minutes: 2}}}},
 	}
 	for _, want := range tests {
@@ -193,10 +194,10 @@ func TestDeviceStateRoundTrip(t *testing.T) {
 }
 
 func sameState(a, b deviceState) bool {
-	return a.lastSeen.Equal(b.lastSeen) && a.duplicates == b.duplicates && a.received.String() == b.received.String() &&
-		a.condensed == b.condensed && a.replayed == b.replayed && a.futureTime == b.futureTime &&
-		a.incarnation == b.incarnation && a.incarnations == b.incarnations && a.previousReceived == b.previousReceived &&
-		a.stale == b.stale && slices.Equal(a.previous, b.previous) &&
+	return a.LastSeen.Equal(b.LastSeen) && a.Duplicates == b.Duplicates && a.Received.String() == b.Received.String() &&
+		a.Condensed == b.Condensed && a.Replayed == b.Replayed && a.FutureTime == b.FutureTime &&
+		a.Incarnation == b.Incarnation && a.Incarnations == b.Incarnations && a.PreviousReceived == b.PreviousReceived &&
+		a.Stale == b.Stale && slices.Equal(a.Previous, b.Previous) &&
 		slices.EqualFunc(a.open, b.open, func(x, y openHour) bool {
 			// Bits, not ==: a fuzzed sum may be NaN.
 			return x.quantity == y.quantity && x.sensor == y.sensor && x.hour == y.hour && bytes.Equal(x.sum.encode(), y.sum.encode())
@@ -206,7 +207,7 @@ func sameState(a, b deviceState) bool {
 // TestDeviceStateOpenRefused checks that open hours are canonical: none
 // is written as no section, and streams ascend.
 func TestDeviceStateOpenRefused(t *testing.T) {
-	base := deviceState{lastSeen: time.UnixMicro(5).UTC(), received: telemetry.Ranges{{First: 1, Last: 2}}}
+	base := deviceState{State: devstate.State{LastSeen: time.UnixMicro(5).UTC(), Received: telemetry.Ranges{{First: 1, Last: 2}}}}
 	one := openHour{quantity: telemetry.PM10, sensor: "a", hour: 3600, sum: rollupSum{count: 1, sum: 1, min: 1, max: 1, minutes: 1}}
 	two := one
 	two.sensor = "b"
@@ -236,7 +237,7 @@ func TestDeviceStateOpenRefused(t *testing.T) {
 // zero counts.
 func TestDeviceStateSchema1(t *testing.T) {
 	v1 := []byte{0, 0, 0, 0, 0, 0, 0, 7, 4, 2, 1, 2, 4, 0} // last seen 7 µs, 4 duplicates, {1-3, 7}
-	want := deviceState{lastSeen: time.UnixMicro(7).UTC(), duplicates: 4, received: telemetry.Ranges{{First: 1, Last: 3}, {First: 7, Last: 7}}}
+	want := deviceState{State: devstate.State{LastSeen: time.UnixMicro(7).UTC(), Duplicates: 4, Received: telemetry.Ranges{{First: 1, Last: 3}, {First: 7, Last: 7}}}}
 	got, err := decodeDeviceState(v1)
 	if err != nil || !sameState(got, want) {
 		t.Fatalf("schema 1 state = %+v, %v; want %+v", got, err, want)
@@ -249,9 +250,9 @@ func TestDeviceStateSchema1(t *testing.T) {
 }
 
 func FuzzDecodeDeviceState(f *testing.F) {
-	f.Add(deviceState{received: telemetry.Ranges{{First: 1, Last: 2}, {First: 5, Last: 9}}}.encode())
-	f.Add(deviceState{received: telemetry.Ranges{{First: 1, Last: 2}}, incarnation: 9, incarnations: 2, previous: []uint64{4}}.encode())
-	f.Add(deviceState{received: telemetry.Ranges{{First: 1, Last: 2}}, open: []openHour{{quantity: "q", sensor: "s", hour: 3600,
+	f.Add(deviceState{State: devstate.State{Received: telemetry.Ranges{{First: 1, Last: 2}, {First: 5, Last: 9}}}}.encode())
+	f.Add(deviceState{State: devstate.State{Received: telemetry.Ranges{{First: 1, Last: 2}}, Incarnation: 9, Incarnations: 2, Previous: []uint64{4}}}.encode())
+	f.Add(deviceState{State: devstate.State{Received: telemetry.Ranges{{First: 1, Last: 2}}}, open: []openHour{{quantity: "q", sensor: "s", hour: 3600,
 		sum: rollupSum{count: 1, sum: 2, min: 2, max: 2, minutes: 4}}}}.encode())
 	f.Add([]byte{})
 	f.Add(bytes.Repeat([]byte{0xff}, 20))
@@ -260,11 +261,11 @@ func FuzzDecodeDeviceState(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !s.received.Valid() {
-			t.Fatalf("decoded a non-canonical set %v", s.received)
+		if !s.Received.Valid() {
+			t.Fatalf("decoded a non-canonical set %v", s.Received)
 		}
 		if again, err := decodeDeviceState(s.encode()); err != nil || !sameState(again, s) {
-			t.Fatalf("re-encoding %v: %v, %v", s.received, again.received, err)
+			t.Fatalf("re-encoding %v: %v, %v", s.Received, again.Received, err)
 		}
 	})
 }

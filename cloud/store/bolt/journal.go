@@ -419,8 +419,8 @@ func (db *DB) settle(devices ...string) error {
 // open hours.
 func (s *deviceState) clone() deviceState {
 	c := *s
-	c.received = slices.Clone(s.received)
-	c.previous = slices.Clone(s.previous)
+	c.Received = slices.Clone(s.Received)
+	c.Previous = slices.Clone(s.Previous)
 	c.open = nil
 	return c
 }

@@ -10,6 +10,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/xiuhua/xiuhua/cloud/store"
+	"github.com/xiuhua/xiuhua/cloud/store/devstate"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -145,7 +146,7 @@ func TestOpenHourBesideBucketHour(t *testing.T) {
 		if err := b.Put(rollupKey("a", telemetry.PM10, at.Unix()), rollupSum{count: 2, sum: 5, min: 1, max: 4, minutes: 1}.encode()); err != nil {
 			return err
 		}
-		st := deviceState{lastSeen: at, received: telemetry.Ranges{{First: 1, Last: 2}}, incarnations: 1}
+		st := deviceState{State: devstate.State{LastSeen: at, Received: telemetry.Ranges{{First: 1, Last: 2}}, Incarnations: 1}}
 		if err := tx.Bucket(bucketDevices).Put([]byte("d"), st.encode()); err != nil {
 			return err
 		}

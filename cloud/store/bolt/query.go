@@ -26,26 +26,7 @@ func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
 	defer db.mu.Unlock()
 	var out []store.Device // nil when there is none, as before
 	for id, s := range db.mirror {
-		high := s.received.Max()
-		missing := s.received.Gaps(high)
-		if missing == nil {
-			missing = telemetry.Ranges{}
-		}
-		out = append(out, store.Device{
-			ID:               id,
-			LastSeen:         s.lastSeen,
-			SeqHigh:          high,
-			Missing:          missing,
-			Received:         s.received.Count(),
-			Duplicates:       s.duplicates,
-			Condensed:        s.condensed,
-			Replayed:         s.replayed,
-			FutureTime:       s.futureTime,
-			Incarnation:      s.incarnation,
-			Incarnations:     s.incarnations,
-			PreviousReceived: s.previousReceived,
-			StaleIncarnation: s.stale,
-		})
+		out = append(out, s.Device(id))
 	}
 	slices.SortFunc(out, func(a, b store.Device) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/xiuhua/xiuhua/cloud/store"
+	"github.com/xiuhua/xiuhua/cloud/store/devstate"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -119,7 +120,7 @@ type appender struct {
 }
 
 type openDevice struct {
-	state      deviceState
+	state      devstate.State
 	readings   []pendingReading
 	aggregates []pendingAggregate
 	// mixed is set when an incarnation started or a stale batch came in
@@ -186,11 +187,11 @@ func (a *appender) lock(ctx context.Context, batches []telemetry.Batch) error {
 func (a *appender) batch(ctx context.Context, b telemetry.Batch) (store.AppendResult, error) {
 	var res store.AppendResult
 	d := a.devices[b.Device]
-	if a.arrived.After(d.state.lastSeen) {
-		d.state.lastSeen = a.arrived
+	if a.arrived.After(d.state.LastSeen) {
+		d.state.LastSeen = a.arrived
 	}
 	inc := b.Incarnation
-	stale, restarted := d.state.incarnate(inc)
+	stale, restarted := d.state.Incarnate(inc)
 	res.Stale = stale
 	d.mixed = d.mixed || stale || restarted
 	var taken map[readingKey]bool
@@ -215,21 +216,21 @@ func (a *appender) batch(ctx context.Context, b telemetry.Batch) (store.AppendRe
 				continue
 			}
 			taken[k] = true
-			d.state.stale++
+			d.state.Stale++
 		} else {
-			if d.state.received.Contains(r.Seq) {
+			if d.state.Received.Contains(r.Seq) {
 				res.Duplicates++
 				continue
 			}
-			d.state.received = d.state.received.Add(one)
+			d.state.Received = d.state.Received.Add(one)
 		}
 		r.Flags &^= telemetry.FutureTime
 		if r.Time.After(a.futureAfter) {
 			r.Flags |= telemetry.FutureTime
-			d.state.futureTime++
+			d.state.FutureTime++
 		}
 		if b.Replay {
-			d.state.replayed++
+			d.state.Replayed++
 		}
 		r.Sensor, r.Quantity = storable(r.Sensor), telemetry.Quantity(storable(string(r.Quantity)))
 		d.readings = append(d.readings, pendingReading{inc: inc, r: r})
@@ -252,16 +253,16 @@ func (a *appender) batch(ctx context.Context, b telemetry.Batch) (store.AppendRe
 			if fresh = c.Range.Len(); has {
 				fresh = 0
 			}
-			d.state.stale += fresh
+			d.state.Stale += fresh
 		} else {
-			fresh = c.Range.Len() - overlap(d.state.received, c.Range)
-			d.state.received = d.state.received.Add(c.Range)
+			fresh = c.Range.Len() - overlap(d.state.Received, c.Range)
+			d.state.Received = d.state.Received.Add(c.Range)
 		}
 		res.Duplicates += int(c.Range.Len() - fresh)
 		if fresh == 0 {
 			continue
 		}
-		d.state.condensed += fresh
+		d.state.Condensed += fresh
 		res.Condensed += fresh
 		for i, ag := range c.Aggregates {
 			ag.Minute = time.UnixMilli(ag.Minute.UnixMilli()).UTC()
@@ -270,7 +271,7 @@ func (a *appender) batch(ctx context.Context, b telemetry.Batch) (store.AppendRe
 			a.rollupAggregate(b.Device, ag)
 		}
 	}
-	d.state.duplicates += uint64(res.Duplicates)
+	d.state.Duplicates += uint64(res.Duplicates)
 	slices.SortFunc(res.New, func(x, y telemetry.Record) int { return cmp.Compare(x.Seq, y.Seq) })
 	return res, nil
 }
@@ -377,7 +378,7 @@ func (a *appender) flush(ctx context.Context) error {
 			})
 		}
 		for _, p := range d.readings {
-			if a.upsert || d.state.mayHold(p.inc) {
+			if a.upsert || mayHold(&d.state, p.inc) {
 				upserted = append(upserted, deviceReading{id, p})
 			} else {
 				copied.add(id, p)
@@ -389,9 +390,9 @@ func (a *appender) flush(ctx context.Context) error {
 			duplicates = $6, condensed = $7, replayed = $8, future_time = $9, incarnation = $10,
 			incarnations = $11, previous_received = $12, stale_incarnation = $13, previous = $14
 			WHERE id = $1`,
-			id, s.lastSeen, encodeRanges(s.received), i64(s.received.Max()), i64(s.received.Count()),
-			i64(s.duplicates), i64(s.condensed), i64(s.replayed), i64(s.futureTime), i64(s.incarnation),
-			i64(s.incarnations), i64(s.previousReceived), i64(s.stale), i64s(s.previous))
+			id, s.LastSeen, encodeRanges(s.Received), i64(s.Received.Max()), i64(s.Received.Count()),
+			i64(s.Duplicates), i64(s.Condensed), i64(s.Replayed), i64(s.FutureTime), i64(s.Incarnation),
+			i64(s.Incarnations), i64(s.PreviousReceived), i64(s.Stale), i64s(s.Previous))
 	}
 	if copied.rows > 0 {
 		if _, err := a.tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(copied.end()), copyReadings); err != nil {
@@ -414,14 +415,14 @@ func (a *appender) flush(ctx context.Context) error {
 }
 
 // mayHold reports whether the readings table may already hold a key of
-// incarnation inc that the received set does not: only then can a reading
+// incarnation inc that the received set of s does not: only then can a reading
 // the set calls new meet a taken key. Keys of the current incarnation are
 // all in its set unless an incarnation was forgotten (more than
-// maxPrevious earlier ones) and has come back; keys without an
+// devstate.MaxPrevious earlier ones) and has come back; keys without an
 // incarnation are all in the set until the first new incarnation restarts
 // it. Stale readings were looked up before they were called new.
-func (s *deviceState) mayHold(inc uint64) bool {
-	return s.incarnations > maxPrevious+1 || inc == 0 && s.incarnations > 1
+func mayHold(s *devstate.State, inc uint64) bool {
+	return s.Incarnations > devstate.MaxPrevious+1 || inc == 0 && s.Incarnations > 1
 }
 
 // deviceReading is a pending reading and its device.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/cloud/store/bolt"
+	"github.com/xiuhua/xiuhua/cloud/store/devstate"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -90,16 +91,16 @@ func TestSameAsBolt(t *testing.T) {
 	noRetry(t, logged)
 }
 
-// TestForgottenIncarnation: an outbox forgotten (more than maxPrevious
-// since) and heard from again starts an incarnation once more; its
-// re-sent records are new and their keys are taken.
+// TestForgottenIncarnation: an outbox forgotten (more than
+// devstate.MaxPrevious since) and heard from again starts an incarnation
+// once more; its re-sent records are new and their keys are taken.
 func TestForgottenIncarnation(t *testing.T) {
 	ctx := context.Background()
 	pg, ref, logged := openPair(t)
 	const dev = "many"
-	for inc := uint64(1); inc <= maxPrevious+3; inc++ {
+	for inc := uint64(1); inc <= devstate.MaxPrevious+3; inc++ {
 		b := telemetry.Batch{Device: dev, Incarnation: inc, Records: []telemetry.Record{record(1, float64(inc)), record(2, float64(inc))}}
-		if inc == maxPrevious+3 {
+		if inc == devstate.MaxPrevious+3 {
 			b.Incarnation = 1 // forgotten by now
 			b.Records[1].Value = 99
 		}

@@ -28,7 +28,7 @@ func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
 	_, err = pgx.ForEachRow(rows, row.targets(), func() error {
 		s, err := row.state()
 		if err == nil {
-			out = append(out, s.device(row.id))
+			out = append(out, s.Device(row.id))
 		}
 		return err
 	})

@@ -3,28 +3,12 @@ package postgres
 import (
 	"encoding/binary"
 	"fmt"
-	"slices"
 	"sort"
 	"time"
 
-	"github.com/xiuhua/xiuhua/cloud/store"
+	"github.com/xiuhua/xiuhua/cloud/store/devstate"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
-
-// deviceState is one row of the devices table, as Append works on it.
-type deviceState struct {
-	lastSeen   time.Time
-	duplicates uint64
-	received   telemetry.Ranges // of the current incarnation
-
-	condensed, replayed, futureTime uint64
-
-	incarnation      uint64   // the current outbox's; 0 until a batch names one
-	incarnations     uint64   // outboxes the device has had, the current one included
-	previousReceived uint64   // distinct sequence numbers received under earlier incarnations
-	stale            uint64   // sequence numbers stored new from earlier incarnations' batches
-	previous         []uint64 // earlier incarnations, oldest first, at most maxPrevious
-}
 
 // deviceColumns are the devices table's columns that deviceRow scans.
 const deviceColumns = `id, last_seen, received, duplicates, condensed, replayed, future_time,
@@ -44,78 +28,19 @@ func (r *deviceRow) targets() []any {
 	return []any{&r.id, &r.lastSeen, &r.received, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &r.previous}
 }
 
-func (r *deviceRow) state() (deviceState, error) {
+// state is the device state the row holds, as Append works on it.
+func (r *deviceRow) state() (devstate.State, error) {
 	received, err := decodeRanges(r.received)
 	if err != nil {
-		return deviceState{}, fmt.Errorf("device %q: %w", r.id, err)
+		return devstate.State{}, fmt.Errorf("device %q: %w", r.id, err)
 	}
 	c := &r.counts
-	return deviceState{
-		lastSeen: r.lastSeen.UTC(), duplicates: u64(c[0]), received: received,
-		condensed: u64(c[1]), replayed: u64(c[2]), futureTime: u64(c[3]),
-		incarnation: u64(c[4]), incarnations: u64(c[5]), previousReceived: u64(c[6]), stale: u64(c[7]),
-		previous: u64s(r.previous),
+	return devstate.State{
+		LastSeen: r.lastSeen.UTC(), Duplicates: u64(c[0]), Received: received,
+		Condensed: u64(c[1]), Replayed: u64(c[2]), FutureTime: u64(c[3]),
+		Incarnation: u64(c[4]), Incarnations: u64(c[5]), PreviousReceived: u64(c[6]), Stale: u64(c[7]),
+		Previous: u64s(r.previous),
 	}, nil
-}
-
-// maxPrevious bounds the earlier incarnations a device remembers, as the
-// bolt backend does. An incarnation forgotten and then heard from again
-// starts an incarnation once more (its batches are stored; completeness
-// restarts).
-const maxPrevious = 64
-
-// incarnate makes the batch's incarnation inc current when it is new to
-// the device and reports whether it is an earlier one (see store.Store's
-// Append for the rules). restarted is true when the received set was
-// emptied.
-func (s *deviceState) incarnate(inc uint64) (stale, restarted bool) {
-	if s.incarnations == 0 {
-		s.incarnations = 1 // the device's first outbox
-	}
-	switch {
-	case inc == 0 || inc == s.incarnation:
-		return false, false
-	case s.incarnation == 0:
-		// The outbox whose batches had no incarnation, now upgraded: its
-		// sequence numbers go on.
-		s.incarnation = inc
-		return false, false
-	case slices.Contains(s.previous, inc):
-		return true, false
-	}
-	s.previous = append(s.previous, s.incarnation)
-	if n := len(s.previous); n > maxPrevious {
-		s.previous = slices.Clone(s.previous[n-maxPrevious:])
-	}
-	s.previousReceived += s.received.Count()
-	s.received = nil
-	s.incarnation = inc
-	s.incarnations++
-	return false, true
-}
-
-// device is the store.Device the state describes.
-func (s *deviceState) device(id string) store.Device {
-	high := s.received.Max()
-	missing := s.received.Gaps(high)
-	if missing == nil {
-		missing = telemetry.Ranges{}
-	}
-	return store.Device{
-		ID:               id,
-		LastSeen:         s.lastSeen,
-		SeqHigh:          high,
-		Missing:          missing,
-		Received:         s.received.Count(),
-		Duplicates:       s.duplicates,
-		Condensed:        s.condensed,
-		Replayed:         s.replayed,
-		FutureTime:       s.futureTime,
-		Incarnation:      s.incarnation,
-		Incarnations:     s.incarnations,
-		PreviousReceived: s.previousReceived,
-		StaleIncarnation: s.stale,
-	}
 }
 
 // overlap counts the sequence numbers of r that are in rs.
