@@ -3,13 +3,17 @@
 //
 // The collector allocates for every message (the broker's packets,
 // decoding, the store's pages) and keeps a large live heap (every
-// device's state, the broker's sessions): with Go's default GOGC of 100
-// the collector spent about a quarter of its CPU collecting garbage at
-// 100,000 readings/s, enough to keep it from that rate on 2 cores. A
-// collector host has memory to spare, so the server processes trade it
-// for CPU: the heap may grow to 5 times what is live (GOGC 400) before a
-// collection. The operator decides otherwise with the environment: GOGC
-// or GOMEMLIMIT, read by the Go runtime, always win.
+// device's state, the rules' states, the broker's sessions). Go's default
+// GOGC of 100 collects often; a high GOGC collects rarely, but each
+// collection then leaves a heap several times the live one to sweep and
+// refill, and the store's compactions, and the commits that wait behind
+// them, ran two to five times slower for half a second after each mark
+// phase: that was the tail of the alert latency. At 100,000 readings/s on
+// two cores, GOGC 400 gave an alert p99 of 90–250 ms (6 runs) and GOGC 150
+// 50–95 ms (4 runs) for 5–10 % more CPU (docs/performance.md). So the
+// server processes run with GOGC 150: the heap may grow to 2.5 times what
+// is live before a collection. The operator decides otherwise with the
+// environment: GOGC or GOMEMLIMIT, read by the Go runtime, always win.
 package gcpolicy
 
 import (
@@ -19,7 +23,7 @@ import (
 
 // ServerPercent is the GOGC a collector process runs with unless its
 // environment says otherwise.
-const ServerPercent = 400
+const ServerPercent = 150
 
 // Server applies the collector's policy and returns the GOGC in force and
 // whether it came from the environment. It changes nothing when GOGC or
