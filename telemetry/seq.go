@@ -63,6 +63,15 @@ func (rs Ranges) Count() uint64 {
 	return n
 }
 
+// Overlap is how many of r's sequence numbers the set holds.
+func (rs Ranges) Overlap(r Range) uint64 {
+	var n uint64
+	for i := sort.Search(len(rs), func(i int) bool { return rs[i].Last >= r.First }); i < len(rs) && rs[i].First <= r.Last; i++ {
+		n += Range{First: max(rs[i].First, r.First), Last: min(rs[i].Last, r.Last)}.Len()
+	}
+	return n
+}
+
 // Max is the largest sequence number in the set, or 0 when it is empty.
 func (rs Ranges) Max() uint64 {
 	if len(rs) == 0 {

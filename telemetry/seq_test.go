@@ -99,3 +99,27 @@ func TestSubtract(t *testing.T) {
 		t.Error("Covers")
 	}
 }
+
+func TestOverlap(t *testing.T) {
+	rs := Ranges{{First: 1, Last: 3}, {First: 7, Last: 9}, {First: 20, Last: 20}}
+	tests := []struct {
+		r    Range
+		want uint64
+	}{
+		{Range{First: 1, Last: 3}, 3},   // exactly a range
+		{Range{First: 4, Last: 6}, 0},   // the gap between two
+		{Range{First: 2, Last: 8}, 4},   // 2–3 and 7–8
+		{Range{First: 1, Last: 100}, 7}, // all of the set
+		{Range{First: 20, Last: 25}, 1}, // the last, one number
+		{Range{First: 21, Last: 30}, 0}, // after the set
+		{Range{First: 9, Last: 9}, 1},   // one number at a range's end
+	}
+	for _, tc := range tests {
+		if got := rs.Overlap(tc.r); got != tc.want {
+			t.Errorf("%v.Overlap(%v) = %d, want %d", rs, tc.r, got, tc.want)
+		}
+	}
+	if got := Ranges(nil).Overlap(Range{First: 1, Last: 5}); got != 0 {
+		t.Errorf("empty set's Overlap = %d, want 0", got)
+	}
+}

@@ -388,3 +388,16 @@ type kindError struct {
 func (e kindError) Error() string        { return e.err.Error() }
 func (e kindError) Unwrap() error        { return e.err }
 func (e kindError) Is(target error) bool { return target == e.kind }
+
+// CeilMilli is the smallest Unix millisecond not before t. A record at
+// millisecond m is at or after t exactly when m ≥ CeilMilli(t), which
+// makes both half-open bounds of a query exact for sub-millisecond times
+// (see Store's Times): each backend compares its stored milliseconds
+// with it.
+func CeilMilli(t time.Time) int64 {
+	ms := t.UnixMilli() // floors: the nanoseconds within a second are never negative
+	if t.Nanosecond()%int(time.Millisecond) != 0 {
+		ms++
+	}
+	return ms
+}

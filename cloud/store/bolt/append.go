@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -302,7 +301,7 @@ func (a *appender) batch(b telemetry.Batch, arrived, futureAfter time.Time) (sto
 			}
 			d.state.Stale += fresh
 		} else {
-			fresh = c.Range.Len() - overlap(d.state.Received, c.Range)
+			fresh = c.Range.Len() - d.state.Received.Overlap(c.Range)
 			d.state.Received = d.state.Received.Add(c.Range)
 		}
 		res.Duplicates += int(c.Range.Len() - fresh)
@@ -362,15 +361,6 @@ func (a *appender) putAggregates(id string, d *openDevice, c telemetry.Condensed
 		}
 	}
 	return nil
-}
-
-// overlap counts the sequence numbers of r that are in rs.
-func overlap(rs telemetry.Ranges, r telemetry.Range) uint64 {
-	var n uint64
-	for i := sort.Search(len(rs), func(i int) bool { return rs[i].Last >= r.First }); i < len(rs) && rs[i].First <= r.Last; i++ {
-		n += telemetry.Range{First: max(rs[i].First, r.First), Last: min(rs[i].Last, r.Last)}.Len()
-	}
-	return n
 }
 
 // flush writes the devices' states, with the transaction's rollup sums

@@ -355,14 +355,3 @@ func cutUvarint(b []byte) (uint64, []byte, bool) {
 	}
 	return v, b[w:], true
 }
-
-// ceilMilli is the smallest Unix millisecond not before t. A record at
-// millisecond m is at or after t exactly when m ≥ ceilMilli(t), which makes
-// both half-open bounds of a query exact for sub-millisecond times.
-func ceilMilli(t time.Time) int64 {
-	ms := t.UnixMilli() // floors: the nanoseconds within a second are never negative
-	if t.Nanosecond()%int(time.Millisecond) != 0 {
-		ms++
-	}
-	return ms
-}

@@ -146,25 +146,6 @@ func TestReadingKeyOrder(t *testing.T) {
 	}
 }
 
-func TestCeilMilli(t *testing.T) {
-	base := time.UnixMilli(1772352000123)
-	tests := []struct {
-		t    time.Time
-		want int64
-	}{
-		{base, 1772352000123},
-		{base.Add(1), 1772352000124},
-		{base.Add(-1), 1772352000123},
-		{time.UnixMilli(-5).Add(-1), -5},
-		{time.UnixMilli(-5).Add(1), -4},
-	}
-	for _, tc := range tests {
-		if got := ceilMilli(tc.t); got != tc.want {
-			t.Errorf("ceilMilli(%v) = %d, want %d", tc.t, got, tc.want)
-		}
-	}
-}
-
 func TestDeviceStateRoundTrip(t *testing.T) {
 	tests := []deviceState{
 		{State: devstate.State{LastSeen: time.UnixMicro(0).UTC(), Received: telemetry.Ranges{}}},

@@ -92,7 +92,7 @@ func (db *DB) scan(ctx context.Context, op string, top []byte, q store.ReadingQu
 		limit = store.DefaultLimit
 	}
 	limit = min(limit, store.MaxLimit)
-	from, to := ceilMilli(q.From), ceilMilli(q.To)
+	from, to := store.CeilMilli(q.From), store.CeilMilli(q.To)
 	if from >= to {
 		return nil
 	}

@@ -255,7 +255,7 @@ func (a *appender) batch(ctx context.Context, b telemetry.Batch) (store.AppendRe
 			}
 			d.state.Stale += fresh
 		} else {
-			fresh = c.Range.Len() - overlap(d.state.Received, c.Range)
+			fresh = c.Range.Len() - d.state.Received.Overlap(c.Range)
 			d.state.Received = d.state.Received.Add(c.Range)
 		}
 		res.Duplicates += int(c.Range.Len() - fresh)

@@ -126,5 +126,5 @@ func (db *DB) span(ctx context.Context, op string, q store.ReadingQuery) (from, 
 	if limit <= 0 {
 		limit = store.DefaultLimit
 	}
-	return ceilMilli(q.From), ceilMilli(q.To), min(limit, store.MaxLimit), nil
+	return store.CeilMilli(q.From), store.CeilMilli(q.To), min(limit, store.MaxLimit), nil
 }

@@ -127,7 +127,7 @@ func (db *DB) Rollups(ctx context.Context, q store.RollupQuery) ([]store.Rollup,
 		return nil, err
 	}
 	out := []store.Rollup{}
-	from, to := ceilMilli(q.From), ceilMilli(q.To)
+	from, to := store.CeilMilli(q.From), store.CeilMilli(q.To)
 	if from >= to {
 		return out, nil
 	}

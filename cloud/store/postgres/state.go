@@ -3,7 +3,6 @@ package postgres
 import (
 	"encoding/binary"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/xiuhua/xiuhua/cloud/store/devstate"
@@ -41,15 +40,6 @@ func (r *deviceRow) state() (devstate.State, error) {
 		Incarnation: u64(c[4]), Incarnations: u64(c[5]), PreviousReceived: u64(c[6]), Stale: u64(c[7]),
 		Previous: u64s(r.previous),
 	}, nil
-}
-
-// overlap counts the sequence numbers of r that are in rs.
-func overlap(rs telemetry.Ranges, r telemetry.Range) uint64 {
-	var n uint64
-	for i := sort.Search(len(rs), func(i int) bool { return rs[i].Last >= r.First }); i < len(rs) && rs[i].First <= r.Last; i++ {
-		n += telemetry.Range{First: max(rs[i].First, r.First), Last: min(rs[i].Last, r.Last)}.Len()
-	}
-	return n
 }
 
 // encodeRanges is the devices.received column: for each range, First
@@ -121,15 +111,4 @@ func u64s(is []int64) []uint64 {
 		out[i] = uint64(v)
 	}
 	return out
-}
-
-// ceilMilli is the smallest Unix millisecond not before t. A record at
-// millisecond m is at or after t exactly when m ≥ ceilMilli(t), which makes
-// both half-open bounds of a query exact for sub-millisecond times.
-func ceilMilli(t time.Time) int64 {
-	ms := t.UnixMilli() // floors: the nanoseconds within a second are never negative
-	if t.Nanosecond()%int(time.Millisecond) != 0 {
-		ms++
-	}
-	return ms
 }
