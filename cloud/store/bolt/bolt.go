@@ -87,8 +87,11 @@ type DB struct {
 	mu      sync.Mutex
 	mirror  map[string]*deviceState // every device's state, journal included
 	pending [journalParts][]uint64  // each partition's journal entries not yet applied, oldest first
-	stop    chan struct{}           // closed by Close: the compactor returns
-	done    chan struct{}           // closed by the compactor when it has returned
+	// settled, when set (by tests), is called after each of settle's
+	// compactions, without db.mu.
+	settled func(part)
+	stop    chan struct{} // closed by Close: the compactor returns
+	done    chan struct{} // closed by the compactor when it has returned
 }
 
 var _ store.Store = (*DB)(nil)

@@ -391,24 +391,52 @@ func (db *DB) compact(p part, limit int) (int, error) {
 }
 
 // settle compacts the partitions of devices, or every partition when
-// devices is empty, until they hold nothing: what a read of the indexes
-// must wait for.
+// devices is empty, until they hold nothing that was journaled before
+// settle began: what a read of the indexes must wait for. It takes db.mu
+// for one compaction at a time, so that Append goes on between them: a
+// district's compliance query settles most partitions, a minute of a
+// city's journal, which held the commits, and so every ack and alert,
+// for seconds when settle held db.mu throughout. What is journaled while
+// it runs is newer than the read and stays in the journal.
 func (db *DB) settle(devices ...string) error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
 	var parts []part
+	var listed [journalParts]bool
+	for _, id := range devices {
+		if p := partOf(id); !listed[p] {
+			listed[p] = true
+			parts = append(parts, p)
+		}
+	}
 	if len(devices) == 0 {
 		for p := range journalParts {
 			parts = append(parts, part(p))
 		}
 	}
-	for _, id := range devices {
-		parts = append(parts, partOf(id))
+	db.mu.Lock()
+	until := make([]uint64, len(parts)) // the last seq of each partition to compact; 0: none
+	for i, p := range parts {
+		if q := db.pending[p]; len(q) > 0 {
+			until[i] = q[len(q)-1]
+		}
 	}
-	for _, p := range parts {
-		for len(db.pending[p]) > 0 {
-			if _, err := db.compact(p, maxCompact); err != nil {
+	db.mu.Unlock()
+	for i, p := range parts {
+		for until[i] > 0 {
+			db.mu.Lock()
+			q := db.pending[p]
+			due := len(q) > 0 && q[0] <= until[i]
+			var err error
+			if due {
+				_, err = db.compact(p, maxCompact)
+			}
+			db.mu.Unlock()
+			switch {
+			case err != nil:
 				return err
+			case !due:
+				until[i] = 0
+			case db.settled != nil:
+				db.settled(p)
 			}
 		}
 	}
@@ -425,8 +453,9 @@ func (s *deviceState) clone() deviceState {
 	return c
 }
 
-// Compact moves every journaled batch into the indexes now: before a
-// backup or a downgrade to a build without the journal. Reads do what
+// Compact moves every batch journaled before the call into the indexes
+// now: before a backup or a downgrade to a build without the journal
+// (with the collector stopped, that empties the journal). Reads do what
 // they need of it themselves.
 func (db *DB) Compact(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -147,5 +148,76 @@ func TestCompactPartOfAPartition(t *testing.T) {
 	}
 	if idx, jr := stored(); !reflect.DeepEqual(idx, []uint64{1, 2, 3, 4, 5}) || jr != nil {
 		t.Fatalf("after a read: indexed %v, journaled %v; want all indexed, none journaled", idx, jr)
+	}
+}
+
+// TestSettleLetsAppendsThrough: a read of many devices (a district's
+// compliance) settles many partitions. It must take db.mu for one
+// compaction at a time, so that ingest's commits go on between them, and
+// it must settle what was journaled before it began, not chase what is
+// journaled while it runs.
+func TestSettleLetsAppendsThrough(t *testing.T) {
+	ctx := context.Background()
+	// The compactor's turns are a day apart: only settle compacts.
+	db, err := Open(filepath.Join(t.TempDir(), "c.db"), &Opts{CompactEvery: 24 * time.Hour * journalParts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	batch := func(device string, seq uint64) telemetry.Batch {
+		return telemetry.Batch{Device: device, Records: []telemetry.Record{{Seq: seq, Reading: telemetry.Reading{
+			Sensor: "level", Quantity: telemetry.WaterLevel, Value: float64(seq), Time: at.Add(time.Duration(seq) * time.Second)}}}}
+	}
+	var devices []string
+	parts := map[part]bool{}
+	for i := 0; len(parts) < 20; i++ {
+		id := fmt.Sprintf("gauge-%d", i)
+		if parts[partOf(id)] {
+			continue
+		}
+		parts[partOf(id)] = true
+		devices = append(devices, id)
+		if _, err := db.Append(ctx, at, batch(id, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var compactions, appended int
+	db.settled = func(part) {
+		compactions++
+		if !db.mu.TryLock() {
+			t.Fatal("settle holds db.mu between its compactions")
+		}
+		db.mu.Unlock()
+		// A commit between two compactions, to every device: the later
+		// partitions then hold batches journaled after settle began.
+		for _, id := range devices {
+			if _, err := db.Append(ctx, at, batch(id, uint64(compactions)+1)); err != nil {
+				t.Fatal(err)
+			}
+			appended++
+		}
+	}
+	if err := db.settle(devices...); err != nil {
+		t.Fatal(err)
+	}
+	db.settled = nil
+	if compactions != len(devices) {
+		t.Fatalf("settle made %d compactions of %d partitions; want one each", compactions, len(devices))
+	}
+	db.mu.Lock()
+	var left int
+	for p := range parts {
+		left += len(db.pending[p])
+	}
+	db.mu.Unlock()
+	// Each partition was compacted once, with all it held then: the
+	// batches appended at its turn and after are still journaled.
+	want := 0
+	for i := range devices {
+		want += len(devices) - i
+	}
+	if left != want {
+		t.Fatalf("%d batches left in the journal, want %d (appended during settle: %d)", left, want, appended)
 	}
 }
