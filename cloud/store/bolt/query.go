@@ -22,12 +22,12 @@ func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
 	if db.closed.Load() {
 		return nil, fmt.Errorf("bolt: list devices: %w", store.ErrClosed)
 	}
-	db.mu.Lock()
-	defer db.mu.Unlock()
 	var out []store.Device // nil when there is none, as before
+	db.mu.Lock()
 	for id, s := range db.mirror {
 		out = append(out, s.Device(id))
 	}
+	db.mu.Unlock() // before sorting: Append waits for db.mu
 	slices.SortFunc(out, func(a, b store.Device) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
