@@ -231,7 +231,7 @@ func (m *Manager) open(ctx context.Context, tr rules.Transition) error {
 		Device: tr.Device, Sensor: tr.Sensor, Quantity: r.Quantity, Site: place.Site, District: place.District,
 		Office: m.o.Route(r, tr.Device), Severity: r.Severity, State: store.Open,
 		Opened: tr.Time.UTC(), Raised: now.UTC(), Retrospective: tr.Retrospective,
-		Value: round(valueOf(tr)), Limit: limitOf(r, tr.Value), Unit: unitOf(r), Message: openMessage(tr),
+		Value: stored(tr), Limit: limitOf(r, tr.Value), Unit: unitOf(r), Message: openMessage(tr),
 	}
 	if err := m.tell(ctx, notify.EventOpened, a, "", a.Office); err != nil {
 		return err
@@ -276,7 +276,7 @@ func (m *Manager) fold(ctx context.Context, k streamKey, lastID string, now time
 	}
 	reopened := tr.Time.UTC()
 	a.Reopened = &reopened
-	a.Value, a.Message = round(valueOf(tr)), openMessage(tr)
+	a.Value, a.Message = stored(tr), openMessage(tr)
 	note := fmt.Sprintf("flapping: opened %d times within %s; further openings are folded into this alert",
 		m.o.FlapOpens+1, span(m.o.FlapWindow))
 	if a.Flaps > 1 {
@@ -329,7 +329,7 @@ func (m *Manager) clear(ctx context.Context, tr rules.Transition) error {
 		return nil
 	}
 	at := tr.Time.UTC()
-	a.State, a.Resolved, a.ResolvedBy, a.Value = store.Resolved, &at, "auto", round(valueOf(tr))
+	a.State, a.Resolved, a.ResolvedBy, a.Value = store.Resolved, &at, "auto", stored(tr)
 	a.Message = clearMessage(tr)
 	if err := m.tell(ctx, notify.EventResolved, a, "", m.audience(a)...); err != nil {
 		return err

@@ -2,21 +2,42 @@ package alert
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/xiuhua/xiuhua/cloud/rules"
+	"github.com/xiuhua/xiuhua/internal/sigfig"
 )
 
-// round keeps two decimals: what an alert stores and its message shows.
-func round(v float64) float64 {
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 2, 64), 64)
-	return f
-}
+// num writes a judged value rounded for reading beside the limits it is
+// compared with (sigfig.Round): "80.13", "0.304", "-40".
+func num(v float64, limits ...float64) string { return sigfig.String(sigfig.Round(v, limits...)) }
 
-// num writes a value as stored: "80.13", "4.5", "-40".
-func num(v float64) string { return strconv.FormatFloat(round(v), 'f', -1, 64) }
+// lim writes a limit as the plan gave it, never rounded: "0.3", "75".
+func lim(v float64) string { return sigfig.String(v) }
+
+// stored is the value an alert stores for tr (valueOf), rounded beside
+// the rule's edges as its messages show it.
+func stored(tr rules.Transition) float64 { return sigfig.Round(valueOf(tr), edges(tr.Rule)...) }
+
+// edges are the values a rule's judged value (valueOf) is read against:
+// the limit and the clear edge, a range's bounds, a silence's or a stuck
+// stream's time in seconds. Rounding beside them all keeps the value
+// that opened an alert and the value that cleared it comparable with
+// either edge, as the office reads them.
+func edges(r *rules.Rule) []float64 {
+	switch r.Kind {
+	case rules.Range:
+		return []float64{r.Min, r.Max}
+	case rules.Silence:
+		return []float64{r.After.Seconds()}
+	case rules.Stuck:
+		return []float64{r.For.Seconds()}
+	case rules.Event:
+		return nil
+	}
+	return []float64{r.Limit, r.Clear}
+}
 
 // limitOf is the limit an alert of r crossed at value v.
 func limitOf(r *rules.Rule, v float64) float64 {
@@ -59,13 +80,13 @@ func unitOf(r *rules.Rule) string {
 	return r.Quantity.Unit()
 }
 
-// withUnit writes v in unit, leaving out the unit of a count or a state
-// ("1") and an unknown one.
-func withUnit(v float64, unit string) string {
+// withUnit writes a number (num or lim) in unit, leaving out the unit of
+// a count or a state ("1") and an unknown one.
+func withUnit(n, unit string) string {
 	if unit == "" || unit == "1" {
-		return num(v)
+		return n
 	}
-	return num(v) + " " + unit
+	return n + " " + unit
 }
 
 // what describes the judged value: "pm2_5 mean over 1h", "pm10 24h mean",
@@ -116,11 +137,12 @@ func openMessage(tr rules.Transition) string {
 	case rules.Silence:
 		s += fmt.Sprintf("sent no %s since %s", r.Quantity, clock(tr.Since))
 	case rules.Stuck:
-		s += fmt.Sprintf("%s has stayed at %s since %s", r.Quantity, withUnit(tr.Value, unit), clock(tr.Since))
+		// The level held, which no limit judges.
+		s += fmt.Sprintf("%s has stayed at %s since %s", r.Quantity, withUnit(num(tr.Value), unit), clock(tr.Since))
 	case rules.Range:
-		s += fmt.Sprintf("%s is %s, outside the possible %s to %s", r.Quantity, withUnit(tr.Value, unit), num(r.Min), withUnit(r.Max, unit))
+		s += fmt.Sprintf("%s is %s, outside the possible %s to %s", r.Quantity, withUnit(num(tr.Value, edges(r)...), unit), lim(r.Min), withUnit(lim(r.Max), unit))
 	default:
-		s += fmt.Sprintf("%s is %s, %s %s", what(r), withUnit(tr.Value, unitOf(r)), dir(r), num(r.Limit))
+		s += fmt.Sprintf("%s is %s, %s %s", what(r), withUnit(num(tr.Value, edges(r)...), unitOf(r)), dir(r), lim(r.Limit))
 		if tr.Samples > 1 {
 			s += fmt.Sprintf(" (%d readings)", tr.Samples)
 		}
@@ -145,11 +167,11 @@ func clearMessage(tr rules.Transition) string {
 	case rules.Silence:
 		return s + "is sending again"
 	case rules.Stuck:
-		return s + fmt.Sprintf("%s moves again (%s)", r.Quantity, withUnit(tr.Value, unit))
+		return s + fmt.Sprintf("%s moves again (%s)", r.Quantity, withUnit(num(tr.Value), unit))
 	case rules.Range:
-		return s + fmt.Sprintf("%s is back in range (%s)", r.Quantity, withUnit(tr.Value, unit))
+		return s + fmt.Sprintf("%s is back in range (%s)", r.Quantity, withUnit(num(tr.Value, edges(r)...), unit))
 	}
-	return s + fmt.Sprintf("%s is back to %s (clears at %s)", what(r), withUnit(tr.Value, unitOf(r)), num(r.Clear))
+	return s + fmt.Sprintf("%s is back to %s (clears at %s)", what(r), withUnit(num(tr.Value, edges(r)...), unitOf(r)), lim(r.Clear))
 }
 
 // span writes a duration the way plans do: "15m", "1h", "24h", not

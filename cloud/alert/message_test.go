@@ -1,10 +1,12 @@
 package alert
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/xiuhua/xiuhua/cloud/rules"
+	"github.com/xiuhua/xiuhua/internal/sigfig"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
@@ -31,8 +33,9 @@ func TestMessages(t *testing.T) {
 			r: rules.Rule{Title: "Huangpu high water", Kind: rules.Threshold, Quantity: telemetry.WaterLevel,
 				Limit: 4.5, Clear: 4.4},
 			open: 4.5234, clear: 4.38, samples: 1, limit: 4.5, unit: "m",
-			// Two decimals: 4.52 is above 4.5, as the alert's Value says.
-			opened:  "Huangpu high water: gauge-3/level water_level is 4.52 m, above 4.5",
+			// Four figures, to the millimetre: 4.523 is above 4.5, as
+			// the alert's Value says.
+			opened:  "Huangpu high water: gauge-3/level water_level is 4.523 m, above 4.5",
 			cleared: "Huangpu high water: gauge-3/level water_level is back to 4.38 m (clears at 4.4)",
 		},
 		{
@@ -56,7 +59,7 @@ func TestMessages(t *testing.T) {
 			r: rules.Rule{Title: "Vibration", Kind: rules.Window, Quantity: telemetry.Vibration,
 				Limit: 0.8, Clear: 0.6, Window: 90 * time.Minute, Aggregate: rules.Max},
 			open: 0.913, clear: 0.2, samples: 1, limit: 0.8, unit: "m/s2",
-			opened:  "Vibration: gauge-3/level vibration max over 1h30m is 0.91 m/s2, above 0.8",
+			opened:  "Vibration: gauge-3/level vibration max over 1h30m is 0.913 m/s2, above 0.8",
 			cleared: "Vibration: gauge-3/level vibration max over 1h30m is back to 0.2 m/s2 (clears at 0.6)",
 		},
 		{
@@ -64,7 +67,7 @@ func TestMessages(t *testing.T) {
 			r: rules.Rule{Title: "Construction dust 15-minute mean", Kind: rules.Period, Quantity: telemetry.PM10,
 				Limit: 250, Clear: 250, Period: 15 * time.Minute, Aggregate: rules.Mean, Allowed: 1},
 			open: 312.456, clear: 120, samples: 15, exceedances: 2, limit: 250, unit: "ug/m3",
-			opened:  "Construction dust 15-minute mean: gauge-3/level pm10 15m mean is 312.46 ug/m3, above 250 (15 readings); 2 exceedances today, 1 allowed",
+			opened:  "Construction dust 15-minute mean: gauge-3/level pm10 15m mean is 312.5 ug/m3, above 250 (15 readings); 2 exceedances today, 1 allowed",
 			cleared: "Construction dust 15-minute mean: gauge-3/level pm10 15m mean is back to 120 ug/m3 (clears at 250)",
 		},
 		{
@@ -88,8 +91,51 @@ func TestMessages(t *testing.T) {
 			r: rules.Rule{Title: "River rising fast", Kind: rules.Rate, Quantity: telemetry.WaterLevel,
 				Limit: 0.3, Clear: 0.1, Window: 15 * time.Minute, Per: time.Hour},
 			open: 0.4213, clear: 0.05, samples: 4, limit: 0.3, unit: "m/h",
-			opened:  "River rising fast: gauge-3/level water_level rate of change over 15m is 0.42 m/h, above 0.3 (4 readings)",
+			opened:  "River rising fast: gauge-3/level water_level rate of change over 15m is 0.4213 m/h, above 0.3 (4 readings)",
 			cleared: "River rising fast: gauge-3/level water_level rate of change over 15m is back to 0.05 m/h (clears at 0.1)",
+		},
+		{
+			name: "rate just above the plan's limit",
+			// The Huangpu plan's rapid-rise: 0.30 m/h, clearing at 0.10.
+			r: rules.Rule{Title: "Water level rising fast", Kind: rules.Rate, Quantity: telemetry.WaterLevel,
+				Limit: 0.30, Clear: 0.10, Window: 30 * time.Minute, Per: time.Hour},
+			open: 0.30437, clear: 0.0999, samples: 5, limit: 0.3, unit: "m/h",
+			opened:  "Water level rising fast: gauge-3/level water_level rate of change over 30m is 0.3044 m/h, above 0.3 (5 readings)",
+			cleared: "Water level rising fast: gauge-3/level water_level rate of change over 30m is back to 0.0999 m/h (clears at 0.1)",
+		},
+		{
+			name: "rate four figures would show on its limit",
+			r: rules.Rule{Title: "Water level rising fast", Kind: rules.Rate, Quantity: telemetry.WaterLevel,
+				Limit: 0.30, Clear: 0.10, Window: 30 * time.Minute, Per: time.Hour},
+			open: 0.300042, clear: 0.1, samples: 5, limit: 0.3, unit: "m/h",
+			// Equal to the clear edge: it clears at 0.1 or below.
+			opened:  "Water level rising fast: gauge-3/level water_level rate of change over 30m is 0.30004 m/h, above 0.3 (5 readings)",
+			cleared: "Water level rising fast: gauge-3/level water_level rate of change over 30m is back to 0.1 m/h (clears at 0.1)",
+		},
+		{
+			name: "sub-unit values",
+			r: rules.Rule{Title: "Car vibration", Kind: rules.Window, Quantity: telemetry.Vibration,
+				Limit: 0.004, Clear: 0.0025, Window: 10 * time.Minute, Aggregate: rules.Mean},
+			open: 0.0041234, clear: 0.000812, samples: 40, limit: 0.004, unit: "m/s2",
+			opened:  "Car vibration: gauge-3/level vibration mean over 10m is 0.004123 m/s2, above 0.004 (40 readings)",
+			cleared: "Car vibration: gauge-3/level vibration mean over 10m is back to 0.000812 m/s2 (clears at 0.0025)",
+		},
+		{
+			name: "large values keep their integer digits",
+			r: rules.Rule{Title: "Barometer out of range", Kind: rules.Range, Quantity: telemetry.Pressure,
+				Min: 30000, Max: 110000.5},
+			open: 123456.78, clear: 101325.43, samples: 1, limit: 110000.5, unit: "Pa",
+			// A limit with a decimal keeps one on the value.
+			opened:  "Barometer out of range: gauge-3/level pressure is 123456.8 Pa, outside the possible 30000 to 110000.5 Pa",
+			cleared: "Barometer out of range: gauge-3/level pressure is back in range (101325.4 Pa)",
+		},
+		{
+			name: "mean equal to its limit when cleared",
+			r: rules.Rule{Title: "PM2.5 hourly mean", Kind: rules.Window, Quantity: telemetry.PM2_5,
+				Limit: 75, Clear: 75, Window: time.Hour, Aggregate: rules.Mean},
+			open: 75.00004, clear: 75, samples: 12, limit: 75, unit: "ug/m3",
+			opened:  "PM2.5 hourly mean: gauge-3/level pm2_5 mean over 1h is 75.00004 ug/m3, above 75 (12 readings)",
+			cleared: "PM2.5 hourly mean: gauge-3/level pm2_5 mean over 1h is back to 75 ug/m3 (clears at 75)",
 		},
 		{
 			name: "rate per minute, falling",
@@ -164,6 +210,9 @@ func TestMessages(t *testing.T) {
 			if got := openMessage(tr); got != tt.opened {
 				t.Errorf("openMessage:\n got %q\nwant %q", got, tt.opened)
 			}
+			if v := sigfig.String(stored(tr)); shows(r.Kind) && !holds(tt.opened, v) {
+				t.Errorf("stored value %s is not the one the message shows", v)
+			}
 			if got := limitOf(&r, tt.open); got != tt.limit {
 				t.Errorf("limit %v, want %v", got, tt.limit)
 			}
@@ -173,6 +222,9 @@ func TestMessages(t *testing.T) {
 			tr.Change, tr.Time, tr.Value = rules.Cleared, at.Add(time.Hour), tt.clear
 			if got := clearMessage(tr); got != tt.cleared {
 				t.Errorf("clearMessage:\n got %q\nwant %q", got, tt.cleared)
+			}
+			if v := sigfig.String(stored(tr)); shows(r.Kind) && !holds(tt.cleared, v) {
+				t.Errorf("stored value %s is not the one the clearing message shows", v)
 			}
 		})
 	}
@@ -202,10 +254,24 @@ func TestSpan(t *testing.T) {
 	}
 }
 
-func TestRound(t *testing.T) {
-	for v, want := range map[float64]float64{80.126: 80.13, 80.124: 80.12, -3.005: -3, 0.004: 0, 1e6: 1e6} {
-		if got := round(v); got != want {
-			t.Errorf("round(%v) = %v, want %v", v, got, want)
+// shows reports whether a rule kind's messages show the value its alerts
+// store: a stuck or silent stream's store how long, in seconds.
+func shows(k rules.Kind) bool { return k != rules.Stuck && k != rules.Silence && k != rules.Event }
+
+// holds reports whether msg shows the number n whole: not as part of a
+// longer number.
+func holds(msg, n string) bool {
+	for i := 0; ; {
+		j := strings.Index(msg[i:], n)
+		if j < 0 {
+			return false
 		}
+		start, end := i+j, i+j+len(n)
+		before := start == 0 || strings.IndexByte(" (", msg[start-1]) >= 0
+		after := end == len(msg) || strings.IndexByte("0123456789.", msg[end]) < 0
+		if before && after {
+			return true
+		}
+		i = start + 1
 	}
 }

@@ -5,13 +5,14 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/xiuhua/xiuhua/internal/sigfig"
 )
 
 // The robots' limits on a message's content, in bytes of UTF-8 (WeCom's
@@ -178,7 +179,10 @@ func (n *Notifier) summarise(m Message) summary {
 	add("站点", a.Site)
 	add("区域", a.District)
 	if a.Kind != "event" { // an event's value is only its start (1) or end (0)
-		add("数值", number(a.Value)+unit(a.Unit)+"（限值 "+number(a.Limit)+unit(a.Unit)+"）")
+		// As stored: cloud/alert rounded the value to read beside its
+		// limit (sigfig.Round), and the limit is the plan's. Rounding
+		// again could put a value that only just crossed back on it.
+		add("数值", sigfig.String(a.Value)+unit(a.Unit)+"（限值 "+sigfig.String(a.Limit)+unit(a.Unit)+"）")
 	}
 	add("开始时间", clock(a.Opened)+"（北京时间）")
 	if a.Retrospective {
@@ -357,24 +361,4 @@ func unit(u string) string {
 		return ""
 	}
 	return " " + u
-}
-
-// number shows v with four significant digits at most (never in
-// exponent form), the way a duty officer reads a gauge.
-func number(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	decimals := 0
-	if a := math.Abs(v); a != 0 && a != math.Trunc(a) {
-		decimals = min(max(3-int(math.Floor(math.Log10(a))), 0), 6)
-	}
-	s := strconv.FormatFloat(v, 'f', decimals, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
 }

@@ -199,3 +199,36 @@ func TestFormatsFitRobotLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatsShowValueAsStored checks that the robots show an alert's
+// value as cloud/alert stored it (rounded to read beside its limit) and
+// its limit as the plan gave it: rounding either again would put a value
+// that only just crossed its limit back on it, or a limit off the plan's.
+func TestFormatsShowValueAsStored(t *testing.T) {
+	tests := []struct {
+		name       string
+		value, lim float64
+		unit       string
+		want       string
+	}{
+		{"rate just above its limit", 0.304, 0.3, "m/h", "数值：0.304 m/h（限值 0.3 m/h）"},
+		{"value five figures keep off its limit", 75.00004, 75, "ug/m3", "数值：75.00004 ug/m3（限值 75 ug/m3）"},
+		{"sub-unit value", 0.004123, 0.004, "m/s2", "数值：0.004123 m/s2（限值 0.004 m/s2）"},
+		{"large value and a limit of six figures", 123456.8, 110000.5, "Pa", "数值：123456.8 Pa（限值 110000.5 Pa）"},
+		{"negative", -31.5, -20, "mm/min", "数值：-31.5 mm/min（限值 -20 mm/min）"},
+		{"equal to its limit", 4.8, 4.8, "m", "数值：4.8 m（限值 4.8 m）"},
+		{"count", 3, 2, "", "数值：3（限值 2）"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := message("3f2a9c:opened", "city-operations")
+			m.Alert.Value, m.Alert.Limit, m.Alert.Unit = tt.value, tt.lim, tt.unit
+			bodies := formatted(t, m)
+			for _, ch := range []string{"wecom", "dingtalk"} {
+				if got := robotContent(t, bodies[ch]); !strings.Contains(got, tt.want) {
+					t.Errorf("%s shows\n%s\nwithout %q", ch, got, tt.want)
+				}
+			}
+		})
+	}
+}

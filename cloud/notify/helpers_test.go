@@ -33,7 +33,7 @@ func alert() store.Alert {
 		ID: "3f2a9c", Rule: "pm25-1h", Kind: "window", Plan: "dust", Category: "dust", Device: "site-7", Sensor: "dust",
 		Quantity: telemetry.PM2_5, Site: "静安寺地铁站工地", District: "静安区", Office: "city-operations",
 		Severity: "critical", State: store.Open, Opened: t0, Raised: t0.Add(40 * time.Second),
-		Value: 85.23333, Limit: 75, Unit: "ug/m3", Message: "PM2.5 一小时均值 85.2 ug/m3，超过 75 ug/m3",
+		Value: 85.23, Limit: 75, Unit: "ug/m3", Message: "PM2.5 一小时均值 85.2 ug/m3，超过 75 ug/m3",
 	}
 }
 

@@ -217,10 +217,14 @@ type Alert struct {
 	// began, so that judging older readings again (a restart) cannot end
 	// it. Alerts stored before the field existed have none.
 	Reopened *time.Time `json:"reopened,omitempty"`
-	Value    float64    `json:"value"` // the value judged when opened (or, once resolved, when cleared)
-	Limit    float64    `json:"limit"`
-	Unit     string     `json:"unit"`
-	Message  string     `json:"message"`
+	// Value is the value judged when opened (or, once resolved, when
+	// cleared), rounded by cloud/alert for reading beside its rule's
+	// limit and clear edge (internal/sigfig); Limit is the plan's,
+	// unrounded.
+	Value   float64 `json:"value"`
+	Limit   float64 `json:"limit"`
+	Unit    string  `json:"unit"`
+	Message string  `json:"message"`
 }
 
 // AlertQuery selects alerts. Zero fields do not filter.
