@@ -179,12 +179,6 @@ func Start(dir string, o Opts) (*Collector, error) {
 		defer close(c.done)
 		c.runErr = col.Run(ctx)
 	}()
-	var timeout <-chan time.Time
-	if o.ReadyWithin > 0 {
-		timer := time.NewTimer(o.ReadyWithin)
-		defer timer.Stop()
-		timeout = timer.C
-	}
 	select {
 	case <-col.Ready():
 		return c, nil
@@ -194,7 +188,7 @@ func Start(dir string, o Opts) (*Collector, error) {
 			return nil, errors.New("collectortest: the collector stopped before it was ready")
 		}
 		return nil, c.runErr
-	case <-timeout:
+	case <-within(o.ReadyWithin):
 		if err := c.Stop(); err != nil {
 			return nil, fmt.Errorf("collectortest: the collector was not ready within %v: %w", o.ReadyWithin, err)
 		}
@@ -208,20 +202,23 @@ func Start(dir string, o Opts) (*Collector, error) {
 func (c *Collector) Stop() error {
 	c.stopOnce.Do(func() {
 		c.cancel()
-		var timeout <-chan time.Time
-		if c.stopWithin > 0 {
-			timer := time.NewTimer(c.stopWithin)
-			defer timer.Stop()
-			timeout = timer.C
-		}
 		select {
 		case <-c.done:
 			c.stopErr = c.runErr
-		case <-timeout:
+		case <-within(c.stopWithin):
 			c.stopErr = fmt.Errorf("collectortest: the collector did not stop within %v", c.stopWithin)
 		}
 	})
 	return c.stopErr
+}
+
+// within is a channel that fires after d, or never when d is not
+// positive (no bound). An unfired timer needs no Stop since Go 1.23.
+func within(d time.Duration) <-chan time.Time {
+	if d <= 0 {
+		return nil
+	}
+	return time.After(d)
 }
 
 // TB is the part of testing.TB that StartTest uses: this package does not
