@@ -1,14 +1,9 @@
 package collector_test
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,8 +11,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/xiuhua/xiuhua/cloud/collector"
-	"github.com/xiuhua/xiuhua/configs"
+	"github.com/xiuhua/xiuhua/cloud/collector/collectortest"
 	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
@@ -41,47 +35,14 @@ func must(t *testing.T, err error) {
 
 func startCollector(t *testing.T, brokerURL string, clk *clock) string {
 	t.Helper()
-	dir := t.TempDir()
-	plan, err := configs.Plans.ReadFile("plans/construction-dust.yaml")
-	must(t, err)
-	must(t, os.WriteFile(filepath.Join(dir, "dust.yaml"), plan, 0o600))
-	cfgPath := filepath.Join(dir, "collector.yaml")
-	must(t, os.WriteFile(cfgPath, fmt.Appendf(nil, `mqtt: {broker: %q, client_id: collector-test}
-store: {path: collector.db}
-plans: [dust.yaml]
-offices: [{id: city-operations-centre, name: ops}]
-routes: [{category: dust, office: city-operations-centre}]
-`, brokerURL), 0o600))
-	cfg, err := configs.LoadCollector(cfgPath)
-	must(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	c, err := collector.New(cfg, collector.Opts{Listener: ln, Now: clk.Now})
-	must(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
+	c := collectortest.StartTest(t, t.TempDir(), collectortest.Opts{Broker: brokerURL, ClientID: "collector-test",
+		Now: clk.Now, ReadyWithin: 10 * time.Second, StopWithin: 15 * time.Second})
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run = %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("collector did not stop within 15s")
-		}
+		c.Stop() // StartTest's cleanup, after this one, reports Run's error
 		if s := c.RegistryStats(); s.Malformed != 1 {
 			t.Errorf("registry stats %+v, want the one malformed heartbeat", s)
 		}
 	})
-	select {
-	case <-c.Ready():
-	case err := <-done:
-		t.Fatalf("Run = %v before ready", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("collector not ready within 10s")
-	}
 	return "http://" + c.HTTPAddr()
 }
 

@@ -4,17 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"sync"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/xiuhua/xiuhua/cloud/collector"
-	"github.com/xiuhua/xiuhua/configs"
+	"github.com/xiuhua/xiuhua/cloud/collector/collectortest"
 	"github.com/xiuhua/xiuhua/internal/gcpolicy"
 	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/simulator/load"
@@ -70,9 +66,7 @@ type loadRig struct {
 	restoreGC func() // the collector processes' GC policy, for the rig's life
 	broker    *broker.Broker
 	sink      *sink.Sink
-	col       *collector.Collector
-	cancel    context.CancelFunc
-	done      chan error
+	col       *collectortest.Collector
 }
 
 // startLoadRig starts a broker and, with a collector, a sink and a
@@ -103,52 +97,17 @@ func startLoadRig(dir string, withCollector bool) (*loadRig, error) {
 		r.close()
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		r.close()
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "load-plan.yaml"), []byte(loadPlan), 0o640); err != nil {
-		r.close()
-		return nil, err
-	}
-	cfgPath := filepath.Join(dir, "load-collector.yaml")
-	cfgText := fmt.Sprintf(`mqtt: {broker: %q, client_id: load-collector}
-store: {path: load-collector.db}
-http: {listen: "127.0.0.1:0"}
-plans: [load-plan.yaml]
-offices: [{id: city-operations-centre, name: ops}]
-routes: [{category: dust, office: city-operations-centre}]
-notify:
-  channels: [{name: office-sink, type: webhook, url: %q, timeout: 5s}]
-`, b.URL(), r.sink.URL())
-	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o640); err != nil {
-		r.close()
-		return nil, err
-	}
-	cfg, err := configs.LoadCollector(cfgPath)
+	// The collector's goroutines are started inside labelled, and so
+	// carry its label.
+	labelled("collector", func() {
+		r.col, err = collectortest.Start(dir, collectortest.Opts{Broker: b.URL(), ClientID: "load-collector",
+			ConfigFile: "load-collector.yaml", StoreFile: "load-collector.db",
+			Plans:    []collectortest.Plan{{File: "load-plan.yaml", Data: []byte(loadPlan)}},
+			Webhooks: []collectortest.Webhook{{Name: "office-sink", URL: r.sink.URL()}}})
+	})
 	if err != nil {
 		r.close()
 		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		r.close()
-		return nil, err
-	}
-	if r.col, err = collector.New(cfg, collector.Opts{Listener: ln}); err != nil {
-		ln.Close()
-		r.close()
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel, r.done = cancel, make(chan error, 1)
-	labelled("collector", func() { go func() { r.done <- r.col.Run(ctx) }() })
-	select {
-	case <-r.col.Ready():
-	case err := <-r.done:
-		r.done <- err
-		r.close()
-		return nil, fmt.Errorf("collector: %w", err)
 	}
 	// Ready is closed before the broker link is up: wait until a probe
 	// batch is stored, so that no load is offered before the collector
@@ -187,9 +146,8 @@ func (r *loadRig) probe(limit time.Duration) error {
 
 func (r *loadRig) close() error {
 	var err error
-	if r.cancel != nil {
-		r.cancel()
-		err = <-r.done
+	if r.col != nil {
+		err = r.col.Stop()
 	}
 	if r.sink != nil {
 		r.sink.Close()

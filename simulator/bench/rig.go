@@ -4,16 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/xiuhua/xiuhua/cloud/collector"
+	"github.com/xiuhua/xiuhua/cloud/collector/collectortest"
 	"github.com/xiuhua/xiuhua/cloud/store"
-	"github.com/xiuhua/xiuhua/configs"
 	_ "github.com/xiuhua/xiuhua/drivers/pms5003" // the rig's sensors
 	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/simulator/chip"
@@ -25,8 +21,9 @@ import (
 type rig struct {
 	dir    string
 	broker *broker.Broker
+	col    *collectortest.Collector
 	api    string
-	cancel context.CancelFunc
+	stops  []context.CancelFunc // the emulators'
 	wg     sync.WaitGroup
 	ptys   []*chip.PTY
 }
@@ -38,41 +35,13 @@ func newRig(dir string) (*rig, error) {
 		return nil, err
 	}
 	r.broker = b
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	os.MkdirAll(filepath.Join(dir, "plans"), 0o750)
-	plan, _ := configs.Plans.ReadFile("plans/construction-dust.yaml")
-	os.WriteFile(filepath.Join(dir, "plans", "dust.yaml"), plan, 0o640)
-	cfgPath := filepath.Join(dir, "collector.yaml")
-	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`mqtt: {broker: %q, client_id: bench-collector}
-store: {path: collector.db}
-http: {listen: "127.0.0.1:0"}
-plans: [plans/dust.yaml]
-offices: [{id: city-operations-centre, name: ops}]
-routes: [{category: dust, office: city-operations-centre}]
-`, b.URL())), 0o640)
-	cfg, err := configs.LoadCollector(cfgPath)
+	r.col, err = collectortest.Start(dir, collectortest.Opts{Broker: b.URL(), ClientID: "bench-collector",
+		Plans: []collectortest.Plan{{File: "plans/dust.yaml", Embedded: "construction-dust.yaml"}}})
 	if err != nil {
 		r.close()
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		r.close()
-		return nil, err
-	}
-	col, err := collector.New(cfg, collector.Opts{Listener: ln})
-	if err != nil {
-		r.close()
-		return nil, err
-	}
-	r.api = "http://" + ln.Addr().String()
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		col.Run(ctx)
-	}()
-	<-col.Ready()
+	r.api = "http://" + r.col.HTTPAddr()
 	return r, nil
 }
 
@@ -90,8 +59,7 @@ func (r *rig) dustSensor() (string, error) {
 		defer r.wg.Done()
 		c.Serve(ctx, p.Master)
 	}()
-	prev := r.cancel
-	r.cancel = func() { cancel(); prev() }
+	r.stops = append(r.stops, cancel)
 	return p.SlavePath, nil
 }
 
@@ -109,8 +77,11 @@ func (r *rig) device(id string) (store.Device, bool) {
 }
 
 func (r *rig) close() {
-	if r.cancel != nil {
-		r.cancel()
+	for _, stop := range r.stops {
+		stop()
+	}
+	if r.col != nil {
+		r.col.Stop() // a collector that failed shows in the figures it spoiled
 	}
 	r.wg.Wait()
 	for _, p := range r.ptys {

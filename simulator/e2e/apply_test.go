@@ -22,7 +22,7 @@ func TestFlashesLoseNothing(t *testing.T) {
 	dir := t.TempDir()
 	r := &runner{t: t}
 	b := startBroker(t)
-	col, _ := startCollector(t, r, dir, b.URL(), "flash-collector")
+	col := startCollector(t, dir, b.URL(), "flash-collector")
 	api := "http://" + col.HTTPAddr()
 	port, unplug := startSite(t, r, 25)
 	const id = "flash-1"

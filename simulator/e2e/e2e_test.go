@@ -12,7 +12,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/xiuhua/xiuhua/agent"
-	"github.com/xiuhua/xiuhua/cloud/collector"
+	"github.com/xiuhua/xiuhua/cloud/collector/collectortest"
 	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/cloud/store/bolt"
 	"github.com/xiuhua/xiuhua/configs"
@@ -57,37 +57,13 @@ func write(t *testing.T, path, body string) string {
 	return path
 }
 
-func startCollector(t *testing.T, r *runner, dir, brokerURL, clientID string) (*collector.Collector, context.CancelFunc) {
+// startCollector starts the collector with the construction-dust plan,
+// its files in dir beside the agents'.
+func startCollector(t *testing.T, dir, brokerURL, clientID string) *collectortest.Collector {
 	t.Helper()
-	os.MkdirAll(filepath.Join(dir, "plans"), 0o750)
-	plan, _ := configs.Plans.ReadFile("plans/construction-dust.yaml")
-	write(t, filepath.Join(dir, "plans", "dust.yaml"), string(plan))
-	cfgPath := write(t, filepath.Join(dir, "collector.yaml"), fmt.Sprintf(`mqtt: {broker: %q, client_id: %q}
-store: {path: collector.db}
-http: {listen: "127.0.0.1:0"}
-plans: [plans/dust.yaml]
-offices: [{id: city-operations-centre, name: ops}]
-routes: [{category: dust, office: city-operations-centre}]
-`, brokerURL, clientID))
-	cfg, err := configs.LoadCollector(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := collector.New(cfg, collector.Opts{Listener: ln})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cancel := r.start("collector", c.Run)
-	select {
-	case <-c.Ready():
-	case <-time.After(10 * time.Second):
-		t.Fatal("collector not ready in 10 s")
-	}
-	return c, cancel
+	return collectortest.StartTest(t, dir, collectortest.Opts{Broker: brokerURL, ClientID: clientID,
+		Plans:       []collectortest.Plan{{File: "plans/dust.yaml", Embedded: "construction-dust.yaml"}},
+		ReadyWithin: 10 * time.Second, StopWithin: 15 * time.Second})
 }
 
 // startSite starts a PMS5003 emulator on a pty, returning its serial path
@@ -181,7 +157,7 @@ func TestDustSiteThroughMosquitto(t *testing.T) {
 	r := &runner{t: t}
 	id := fmt.Sprintf("e2e-mosq-%d", time.Now().UnixNano())
 	t.Cleanup(func() { clearRetained(t, mosquitto, telemetry.StatusTopic(id)) })
-	col, stopCollector := startCollector(t, r, dir, mosquitto, id+"-collector")
+	col := startCollector(t, dir, mosquitto, id+"-collector")
 	port, unplug := startSite(t, r, 42)
 	a := startAgent(t, r, dir, id, port, mosquitto)
 
@@ -207,7 +183,7 @@ func TestDustSiteThroughMosquitto(t *testing.T) {
 			t.Fatalf("record %+v: want %s = %v from sensor dust, good", rec, rec.Quantity, want)
 		}
 	}
-	stopCollector()
+	col.Stop()
 }
 
 // The agent keeps readings while the collector is down and while the
@@ -224,7 +200,7 @@ func TestNothingLostAcrossCollectorDownAndBrokerRestart(t *testing.T) {
 		st, err := a.Status()
 		return err == nil && st.Outbox.Depth >= 30, fmt.Sprintf("%+v", st.Outbox)
 	})
-	col, stopCollector := startCollector(t, r, dir, b.URL(), "collector-restart-test")
+	col := startCollector(t, dir, b.URL(), "collector-restart-test")
 	api := "http://" + col.HTTPAddr()
 	waitFor(t, "backlog delivered", 20*time.Second, func() (bool, string) {
 		d, ok := apiDevice(t, api, "site-restart")
@@ -238,7 +214,7 @@ func TestNothingLostAcrossCollectorDownAndBrokerRestart(t *testing.T) {
 
 	dev := drained(t, a, api, "site-restart", 45*time.Second)
 	t.Logf("stored %d readings, %d duplicates dropped", dev.Received, dev.Duplicates)
-	stopCollector()
+	col.Stop()
 
 	// The store file agrees after the collector has closed it.
 	db, err := bolt.Open(filepath.Join(dir, "collector.db"), nil)

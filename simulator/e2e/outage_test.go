@@ -106,7 +106,7 @@ func TestOutageOf24Hours(t *testing.T) {
 	// The link comes back.
 	r := &runner{t: t}
 	b := startBroker(t)
-	col, _ := startCollector(t, r, dir, b.URL(), "outage-collector")
+	col := startCollector(t, dir, b.URL(), "outage-collector")
 	api := "http://" + col.HTTPAddr()
 	batches := sniff(t, b.URL(), "site-outage")
 	port, unplug := startSite(t, r, 25)

@@ -16,7 +16,7 @@ func TestSwappedBoardLosesNothing(t *testing.T) {
 	dir := t.TempDir()
 	r := &runner{t: t}
 	b := startBroker(t)
-	col, _ := startCollector(t, r, dir, b.URL(), "swap-collector")
+	col := startCollector(t, dir, b.URL(), "swap-collector")
 	api := "http://" + col.HTTPAddr()
 
 	board := func(name string, pm25 float64) (uint64, func()) {

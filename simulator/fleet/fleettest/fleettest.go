@@ -5,93 +5,33 @@ package fleettest
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/xiuhua/xiuhua/agent/outbox"
-	"github.com/xiuhua/xiuhua/cloud/collector"
+	"github.com/xiuhua/xiuhua/cloud/collector/collectortest"
 	"github.com/xiuhua/xiuhua/cloud/store"
 	"github.com/xiuhua/xiuhua/cloud/store/bolt"
-	"github.com/xiuhua/xiuhua/configs"
 	"github.com/xiuhua/xiuhua/simulator/fault"
 	"github.com/xiuhua/xiuhua/simulator/fleet"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
 // Collector is the real collector in this process, with a bbolt store
-// and the construction-dust plan.
+// and the construction-dust plan. The test's cleanup stops it and fails
+// the test if it failed; Stop stops it earlier.
 type Collector struct {
-	t      testing.TB
-	Store  string // the store file
-	API    string // http://host:port of its API
-	col    *collector.Collector
-	cancel context.CancelFunc
-	done   chan error
+	*collectortest.Collector
+	Store string // the store file
+	API   string // http://host:port of its API
 }
 
 // StartCollector starts a collector on brokerURL with its files in dir
-// and waits until it serves. The test's cleanup stops it.
+// and waits until it serves.
 func StartCollector(t testing.TB, dir, brokerURL string) *Collector {
 	t.Helper()
-	plan, err := configs.Plans.ReadFile("plans/construction-dust.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "dust.yaml"), plan, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "collector.yaml")
-	text := fmt.Sprintf(`mqtt: {broker: %q, client_id: fleettest-collector}
-store: {path: collector.db}
-http: {listen: "127.0.0.1:0"}
-plans: [dust.yaml]
-offices: [{id: city-operations-centre, name: ops}]
-routes: [{category: dust, office: city-operations-centre}]
-`, brokerURL)
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := configs.LoadCollector(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	col, err := collector.New(cfg, collector.Opts{Listener: ln})
-	if err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &Collector{t: t, Store: cfg.Store.Path, API: "http://" + ln.Addr().String(), col: col, cancel: cancel, done: make(chan error, 1)}
-	go func() { c.done <- col.Run(ctx) }()
-	t.Cleanup(c.Stop)
-	select {
-	case <-col.Ready():
-	case err := <-c.done:
-		c.done <- err
-		t.Fatalf("collector: %v", err)
-	}
-	return c
-}
-
-// Stop stops the collector and waits for it; it fails the test if the
-// collector failed. It is idempotent.
-func (c *Collector) Stop() {
-	if c.cancel == nil {
-		return
-	}
-	c.cancel()
-	c.cancel = nil
-	if err := <-c.done; err != nil {
-		c.t.Errorf("collector: %v", err)
-	}
+	c := collectortest.StartTest(t, dir, collectortest.Opts{Broker: brokerURL, ClientID: "fleettest-collector"})
+	return &Collector{Collector: c, Store: c.Config.Store.Path, API: "http://" + c.HTTPAddr()}
 }
 
 // Device is what Verify found for one device.
