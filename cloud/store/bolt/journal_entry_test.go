@@ -92,23 +92,33 @@ func FuzzDecodeEntry(f *testing.F) {
 	})
 }
 
+// openUncompacted opens a store in a test directory whose compactor's
+// turns are a day apart, so that only the test compacts, and returns it
+// with a time and the batch of one water-level reading, seq, of a device
+// at that time plus seq seconds.
+func openUncompacted(t *testing.T) (db *DB, at time.Time, level func(device string, seq uint64) telemetry.Batch) {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "c.db"), &Opts{CompactEvery: 24 * time.Hour * journalParts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	at = time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	return db, at, func(device string, seq uint64) telemetry.Batch {
+		return telemetry.Batch{Device: device, Records: []telemetry.Record{{Seq: seq, Reading: telemetry.Reading{
+			Sensor: "level", Quantity: telemetry.WaterLevel, Value: float64(seq), Time: at.Add(time.Duration(seq) * time.Second)}}}}
+	}
+}
+
 // TestCompactPartOfAPartition checks a compaction that moves only the
 // head of a partition (a backlog larger than maxCompact): the moved
 // batches are in the indexes, the rest stay journaled in order, and a
 // later compaction moves them.
 func TestCompactPartOfAPartition(t *testing.T) {
 	ctx := context.Background()
-	// The compactor's turns are a day apart: only the test compacts.
-	db, err := Open(filepath.Join(t.TempDir(), "c.db"), &Opts{CompactEvery: 24 * time.Hour * journalParts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	at := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	db, at, level := openUncompacted(t)
 	for seq := uint64(1); seq <= 5; seq++ {
-		b := telemetry.Batch{Device: "gauge", Records: []telemetry.Record{{Seq: seq, Reading: telemetry.Reading{
-			Sensor: "level", Quantity: telemetry.WaterLevel, Value: float64(seq), Time: at.Add(time.Duration(seq) * time.Second)}}}}
-		if _, err := db.Append(ctx, at, b); err != nil {
+		if _, err := db.Append(ctx, at, level("gauge", seq)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -158,17 +168,7 @@ func TestCompactPartOfAPartition(t *testing.T) {
 // journaled while it runs.
 func TestSettleLetsAppendsThrough(t *testing.T) {
 	ctx := context.Background()
-	// The compactor's turns are a day apart: only settle compacts.
-	db, err := Open(filepath.Join(t.TempDir(), "c.db"), &Opts{CompactEvery: 24 * time.Hour * journalParts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	at := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
-	batch := func(device string, seq uint64) telemetry.Batch {
-		return telemetry.Batch{Device: device, Records: []telemetry.Record{{Seq: seq, Reading: telemetry.Reading{
-			Sensor: "level", Quantity: telemetry.WaterLevel, Value: float64(seq), Time: at.Add(time.Duration(seq) * time.Second)}}}}
-	}
+	db, at, batch := openUncompacted(t)
 	var devices []string
 	parts := map[part]bool{}
 	for i := 0; len(parts) < 20; i++ {
