@@ -3,44 +3,26 @@ package collector_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"net"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/xiuhua/xiuhua/cloud/collector"
+	"github.com/xiuhua/xiuhua/cloud/collector/collectortest"
 	"github.com/xiuhua/xiuhua/cloud/store/bolt"
-	"github.com/xiuhua/xiuhua/configs"
 	"github.com/xiuhua/xiuhua/simulator/broker"
 	"github.com/xiuhua/xiuhua/telemetry"
 )
 
-// alertsAfterStart starts a collector on dir's config, waits until it is ready,
-// lists its alerts and stops it.
-func alertsAfterStart(t *testing.T, dir string) []struct{ ID, Device, State string } {
+// alertsAfterStart starts a collector on dir (the dust plan, the store
+// collector.db), waits until it is ready, lists its alerts and stops it.
+func alertsAfterStart(t *testing.T, dir, brokerURL string) []struct{ ID, Device, State string } {
 	t.Helper()
-	cfg, err := configs.LoadCollector(filepath.Join(dir, "collector.yaml"))
-	must(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	c, err := collector.New(cfg, collector.Opts{Listener: ln})
-	must(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
+	c := collectortest.StartTest(t, dir, collectortest.Opts{Broker: brokerURL, ClientID: "restart-test"})
 	defer func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := c.Stop(); err != nil {
 			t.Errorf("Run = %v", err)
 		}
 	}()
-	select {
-	case <-c.Ready():
-	case err := <-done:
-		t.Fatalf("Run = %v before ready", err)
-	}
 	_, body := get(t, "http://"+c.HTTPAddr()+"/api/v1/alerts")
 	var out struct {
 		Alerts []struct{ ID, Device, State string }
@@ -69,21 +51,11 @@ func TestRestartJudgesStoredReadingsOnce(t *testing.T) {
 	must(t, err)
 	must(t, st.Close())
 
-	plan, err := configs.Plans.ReadFile("plans/construction-dust.yaml")
-	must(t, err)
-	must(t, os.WriteFile(filepath.Join(dir, "dust.yaml"), plan, 0o600))
-	must(t, os.WriteFile(filepath.Join(dir, "collector.yaml"), fmt.Appendf(nil, `mqtt: {broker: %q, client_id: restart-test}
-store: {path: collector.db}
-plans: [dust.yaml]
-offices: [{id: city-operations-centre, name: ops}]
-routes: [{category: dust, office: city-operations-centre}]
-`, b.URL()), 0o600))
-
-	first := alertsAfterStart(t, dir)
+	first := alertsAfterStart(t, dir, b.URL())
 	if len(first) != 1 || first[0].Device != "site-1" || first[0].State != "open" {
 		t.Fatalf("alerts after the first start = %+v, want one open alert for site-1", first)
 	}
-	second := alertsAfterStart(t, dir)
+	second := alertsAfterStart(t, dir, b.URL())
 	if len(second) != 1 || second[0].ID != first[0].ID {
 		t.Fatalf("alerts after a second start = %+v, want the same single alert", second)
 	}
