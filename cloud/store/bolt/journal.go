@@ -3,6 +3,7 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -129,6 +130,7 @@ func appendPrefixed(dst, one []byte) []byte {
 // decodeEntry parses what appendEntry wrote.
 func decodeEntry(v []byte) (journalEntry, error) {
 	var e journalEntry
+	var err error
 	bad := func(what string) (journalEntry, error) {
 		return journalEntry{}, fmt.Errorf("%w: journal entry: %s", ErrCorrupt, what)
 	}
@@ -151,13 +153,9 @@ func decodeEntry(v []byte) (journalEntry, error) {
 		b.Records = make([]telemetry.Record, 0, n)
 	}
 	for range n {
-		var one []byte
-		if one, rest, ok = cutPrefixed(rest); !ok || len(one) < readingKeyLen {
-			return bad(fmt.Sprintf("device %q: bad record", device))
-		}
-		r, err := decodeRecord(one[:readingKeyLen], one[readingKeyLen:])
-		if err != nil {
-			return journalEntry{}, fmt.Errorf("journal entry: device %q: %w", device, err)
+		var r telemetry.Record
+		if r, rest, err = cutKeyed(rest, readingKeyLen, decodeRecord); err != nil {
+			return bad(fmt.Sprintf("device %q: record: %v", device, err))
 		}
 		b.Records = append(b.Records, r)
 	}
@@ -178,13 +176,9 @@ func decodeEntry(v []byte) (journalEntry, error) {
 			return bad(fmt.Sprintf("device %q: bad condensed block", device))
 		}
 		for range count {
-			var one []byte
-			if one, rest, ok = cutPrefixed(rest); !ok || len(one) < aggregateKeyLen {
-				return bad(fmt.Sprintf("device %q: bad aggregate", device))
-			}
-			a, err := decodeAggregate(one[:aggregateKeyLen], one[aggregateKeyLen:])
-			if err != nil {
-				return journalEntry{}, fmt.Errorf("journal entry: device %q: %w", device, err)
+			var a telemetry.Aggregate
+			if a, rest, err = cutKeyed(rest, aggregateKeyLen, decodeAggregate); err != nil {
+				return bad(fmt.Sprintf("device %q: aggregate: %v", device, err))
 			}
 			c.Aggregates = append(c.Aggregates, a)
 		}
@@ -195,6 +189,22 @@ func decodeEntry(v []byte) (journalEntry, error) {
 	}
 	e.batch = b
 	return e, nil
+}
+
+// cutKeyed splits a length-prefixed key and value (see cutPrefixed) off
+// b, the key keyLen bytes long, and decodes them: a record or an
+// aggregate as its index stores it.
+func cutKeyed[T any](b []byte, keyLen int, decode func(k, v []byte) (T, error)) (T, []byte, error) {
+	var zero T
+	one, rest, ok := cutPrefixed(b)
+	if !ok || len(one) < keyLen {
+		return zero, nil, errors.New("truncated")
+	}
+	v, err := decode(one[:keyLen], one[keyLen:])
+	if err != nil {
+		return zero, nil, err
+	}
+	return v, rest, nil
 }
 
 // cutPrefixed splits a uvarint-length-prefixed byte string off b.
